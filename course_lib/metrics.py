@@ -1,0 +1,648 @@
+"""Metrics for classifiers: counts, rates, F-scores, ROC and precision-recall.
+
+Signatures follow :mod:`sklearn.metrics` so that a test can swap the two:
+``(y_true, y_pred, *, keyword_only=...)``; every ``*_score`` is
+higher-is-better and every ``*_loss`` lower-is-better. Inputs may be lists,
+NumPy arrays or PyTorch tensors (on any device).
+
+Conventions used throughout (chapter 02 of the book):
+
+- the confusion matrix has the true class in rows and the predicted class in
+  columns, ``C[i, j]`` = number of samples of class ``i`` predicted as ``j``;
+- a sample is predicted positive when its score is ``>= threshold``.
+
+See the book: 02_metrics.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "UndefinedMetricWarning",
+    "accuracy_score",
+    "auc",
+    "average_precision_score",
+    "confusion_matrix",
+    "f1_score",
+    "log_loss",
+    "multilabel_confusion_matrix",
+    "precision_recall_curve",
+    "precision_recall_fscore_support",
+    "precision_score",
+    "recall_score",
+    "roc_auc_score",
+    "roc_curve",
+    "specificity_score",
+    "threshold_metrics",
+]
+
+_AVERAGES = ("binary", "micro", "macro", "weighted", None)
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A ratio had a zero denominator and ``zero_division="warn"`` replaced it by 0."""
+
+
+# --------------------------------------------------------------------------- #
+# Input validation
+# --------------------------------------------------------------------------- #
+def _to_numpy(x: Any, name: str) -> np.ndarray:
+    """Turn a list, array or tensor (any device) into a NumPy array."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch.Tensor, without importing torch
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype == object:
+        raise TypeError(f"{name} must hold numbers or strings of one kind, got mixed objects")
+    return arr
+
+
+def _check_labels_1d(y: Any, name: str) -> np.ndarray:
+    arr = _to_numpy(y, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one label per sample), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: a metric needs at least one sample")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinity; labels must be finite")
+        if not np.all(arr == np.round(arr)):
+            bad = arr[arr != np.round(arr)][0]
+            raise ValueError(
+                f"{name} must hold class labels (integers or strings), got the "
+                f"non-integer value {bad!r}; did you pass scores instead of labels?"
+            )
+    elif arr.dtype.kind not in "biuUS":
+        raise TypeError(f"{name} must hold integer, boolean or string labels, got {arr.dtype}")
+    return arr
+
+
+def _check_pair(y_true: Any, y_pred: Any, pred_name: str = "y_pred"):
+    y_true = _check_labels_1d(y_true, "y_true")
+    y_pred = _check_labels_1d(y_pred, pred_name)
+    if y_true.shape[0] != y_pred.shape[0]:
+        raise ValueError(
+            f"y_true and {pred_name} must have the same length, got "
+            f"{y_true.shape[0]} and {y_pred.shape[0]}"
+        )
+    if (y_true.dtype.kind in "US") != (y_pred.dtype.kind in "US"):
+        raise TypeError(
+            f"y_true and {pred_name} mix string and numeric labels "
+            f"({y_true.dtype} vs {y_pred.dtype})"
+        )
+    return y_true, y_pred
+
+
+def _check_scores(y_true: Any, y_score: Any, score_name: str, *, probabilities: bool = False):
+    y_true = _check_labels_1d(y_true, "y_true")
+    y_score = _to_numpy(y_score, score_name)
+    if y_score.ndim != 1:
+        raise ValueError(
+            f"{score_name} must be 1-D (one score for the positive class per sample), "
+            f"got shape {y_score.shape}"
+        )
+    if y_score.dtype.kind not in "biuf":
+        raise TypeError(f"{score_name} must be numeric, got {y_score.dtype}")
+    y_score = y_score.astype(np.float64)
+    if y_true.shape[0] != y_score.shape[0]:
+        raise ValueError(
+            f"y_true and {score_name} must have the same length, got "
+            f"{y_true.shape[0]} and {y_score.shape[0]}"
+        )
+    if not np.all(np.isfinite(y_score)):
+        raise ValueError(f"{score_name} contains NaN or infinity")
+    if probabilities and (y_score.min() < 0 or y_score.max() > 1):
+        raise ValueError(
+            f"{score_name} must be probabilities in [0, 1], got values in "
+            f"[{y_score.min():.4g}, {y_score.max():.4g}]; apply a sigmoid or softmax first"
+        )
+    return y_true, y_score
+
+
+def _binary_truth(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
+    """Return y_true as a 0/1 float vector, checking that it is binary."""
+    classes = np.unique(y_true)
+    if classes.size > 2:
+        raise ValueError(
+            f"y_true must be binary for a curve, got {classes.size} classes {classes.tolist()}"
+        )
+    if pos_label is None:
+        if classes.dtype.kind in "US" or not (
+            set(classes.tolist()) <= {0, 1} or set(classes.tolist()) <= {-1, 1}
+        ):
+            raise ValueError(
+                f"y_true has labels {classes.tolist()}: pass pos_label to say which one is "
+                "positive (it is inferred only for {0, 1} and {-1, 1})"
+            )
+        pos_label = 1
+    positive = y_true == pos_label
+    n_pos = int(positive.sum())
+    if n_pos == 0 or n_pos == y_true.size:
+        which = "no positive" if n_pos == 0 else "no negative"
+        raise ValueError(
+            f"y_true has {which} sample (pos_label={pos_label!r}): ROC and PR curves need "
+            "both classes"
+        )
+    return positive.astype(np.float64)
+
+
+def _check_zero_division(zero_division: Any) -> None:
+    ok = zero_division == "warn" or (
+        isinstance(zero_division, int | float)
+        and (zero_division in (0, 1) or np.isnan(zero_division))
+    )
+    if not ok:
+        raise ValueError(
+            f'zero_division must be "warn", 0, 1 or np.nan, got {zero_division!r}'
+        )
+
+
+def _divide(num: np.ndarray, den: np.ndarray, zero_division: Any, what: str) -> np.ndarray:
+    """num / den, with 0/0 replaced as ``zero_division`` says (warning if "warn")."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    zero = den == 0
+    out = np.divide(num, den, out=np.zeros_like(num), where=~zero)
+    if np.any(zero):
+        if zero_division == "warn":
+            warnings.warn(
+                f"{what} is ill-defined (0/0) and set to 0.0; pass zero_division to "
+                "choose the value and silence this warning",
+                UndefinedMetricWarning,
+                stacklevel=3,
+            )
+            fill = 0.0
+        else:
+            fill = float(zero_division)
+        out[zero] = fill
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Counting metrics
+# --------------------------------------------------------------------------- #
+def accuracy_score(y_true: Any, y_pred: Any) -> float:
+    """Fraction of correct predictions, (TP + TN) / (TP + TN + FP + FN).
+
+    >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
+    0.75
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    return float(np.mean(y_true == y_pred))
+
+
+def _resolve_labels(y_true, y_pred, labels) -> np.ndarray:
+    present = np.union1d(y_true, y_pred)
+    if labels is None:
+        return present
+    labels = _to_numpy(labels, "labels")
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-D list, got shape {labels.shape}")
+    if np.unique(labels).size != labels.size:
+        raise ValueError(f"labels must not repeat a label, got {labels.tolist()}")
+    if not np.any(np.isin(y_true, labels)):
+        raise ValueError(f"none of labels={labels.tolist()} occurs in y_true")
+    return labels
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Counts for validated inputs; samples whose labels are not listed are ignored."""
+    index = {label: k for k, label in enumerate(np.asarray(labels).tolist())}
+    rows = np.array([index.get(v, -1) for v in y_true.tolist()], dtype=np.int64)
+    cols = np.array([index.get(v, -1) for v in y_pred.tolist()], dtype=np.int64)
+    keep = (rows >= 0) & (cols >= 0)
+    cm = np.zeros((len(index), len(index)), dtype=np.int64)
+    np.add.at(cm, (rows[keep], cols[keep]), 1)
+    return cm
+
+
+def _one_vs_rest(cm: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-class (tp, fp, fn, tn) read off a confusion matrix."""
+    tp = np.diag(cm)
+    fp = cm.sum(axis=0) - tp
+    fn = cm.sum(axis=1) - tp
+    return tp, fp, fn, cm.sum() - tp - fp - fn
+
+
+def confusion_matrix(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    labels: Sequence | None = None,
+    normalize: str | None = None,
+) -> np.ndarray:
+    """Confusion matrix C with C[i, j] = #samples of true class i predicted as j.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted class labels.
+    labels : array-like of shape (n_classes,), optional
+        The classes, in the order of the rows and columns. Default: the sorted
+        union of the labels in ``y_true`` and ``y_pred``. Samples whose labels
+        are not listed are ignored.
+    normalize : {"true", "pred", "all"}, optional
+        Divide by the row sums (each row is then a recall), the column sums
+        (each column a precision) or the total. Empty rows/columns give 0.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        Integer counts, or float64 when normalized.
+
+    >>> confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1])
+    array([[1, 1],
+           [0, 2]])
+
+    See the book: 02_metrics.
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    if normalize not in (None, "true", "pred", "all"):
+        raise ValueError(f'normalize must be None, "true", "pred" or "all", got {normalize!r}')
+    cm = _confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels))
+    if normalize is None:
+        return cm
+    axis = {"true": 1, "pred": 0, "all": None}[normalize]
+    total = cm.sum(axis=axis, keepdims=axis is not None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(cm / total)
+
+
+def multilabel_confusion_matrix(
+    y_true: Any, y_pred: Any, *, labels: Sequence | None = None
+) -> np.ndarray:
+    """One-vs-rest 2x2 matrices [[TN, FP], [FN, TP]], one per class.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, 2, 2)
+
+    >>> multilabel_confusion_matrix([0, 1, 2], [0, 2, 2])[2]
+    array([[1, 1],
+           [0, 1]])
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    tp, fp, fn, tn = _one_vs_rest(_confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels)))
+    return np.stack([tn, fp, fn, tp], axis=1).reshape(-1, 2, 2)
+
+
+def _counts(y_true, y_pred, labels, pos_label, average):
+    """Per-class (tp, fp, fn, tn) for the labels that the average uses."""
+    if average not in _AVERAGES:
+        raise ValueError(f"average must be one of {_AVERAGES}, got {average!r}")
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    if average == "binary":
+        present = np.union1d(y_true, y_pred)
+        if present.size > 2:
+            raise ValueError(
+                f"average='binary' needs two classes but the labels are {present.tolist()}; "
+                "choose average='micro', 'macro', 'weighted' or None"
+            )
+        if pos_label not in present.tolist() and present.size == 2:
+            raise ValueError(
+                f"pos_label={pos_label!r} is not a valid label: the labels are "
+                f"{present.tolist()}"
+            )
+        labels = [pos_label]
+    else:
+        labels = _resolve_labels(y_true, y_pred, labels)
+    # count over every label seen, so that one-vs-rest TN includes all others
+    universe = np.union1d(np.union1d(y_true, y_pred), labels)
+    tp, fp, fn, tn = _one_vs_rest(_confusion(y_true, y_pred, universe))
+    pick = np.searchsorted(universe, labels)
+    return tp[pick], fp[pick], fn[pick], tn[pick]
+
+
+def _average(values: np.ndarray, support: np.ndarray, average: str | None):
+    """Combine per-class values; NaN (zero_division=np.nan) classes are left out."""
+    if average is None:
+        return values
+    kept = ~np.isnan(values)
+    if not kept.any():
+        return float("nan")
+    if average == "weighted":
+        weights = support[kept]
+        return float(np.average(values[kept], weights=weights)) if weights.sum() else 0.0
+    return float(values[kept].mean())
+
+
+def precision_recall_fscore_support(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    labels: Sequence | None = None,
+    pos_label: Any = 1,
+    average: str | None = None,
+    zero_division: Any = "warn",
+):
+    """Precision TP/(TP+FP), recall TP/(TP+FN), F1 = 2TP/(2TP+FP+FN) and support.
+
+    Parameters
+    ----------
+    average : {"binary", "micro", "macro", "weighted"} or None
+        ``None`` returns one value per class. ``"micro"`` sums TP, FP and FN
+        over the classes first; ``"macro"`` is the plain mean of the per-class
+        values; ``"weighted"`` weights each class by its support (its count in
+        ``y_true``); ``"binary"`` reports ``pos_label`` only.
+    zero_division : {"warn", 0, 1, np.nan}
+        Value of a ratio whose denominator is 0 (a class never predicted has no
+        precision, a class never present has no recall). ``"warn"`` uses 0 and
+        warns. With ``np.nan`` those classes are left out of the averages.
+
+    Returns
+    -------
+    precision, recall, f1 : float, or ndarray of shape (n_labels,) if average is None
+    support : ndarray of shape (n_labels,) or None
+        Number of true samples per class; None when averaged.
+    """
+    _check_zero_division(zero_division)
+    tp, fp, fn, _ = _counts(y_true, y_pred, labels, pos_label, average)
+    support = tp + fn
+    if average == "micro":
+        tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
+    precision = _divide(tp, tp + fp, zero_division, "Precision")
+    recall = _divide(tp, tp + fn, zero_division, "Recall")
+    f1 = _divide(2 * tp, 2 * tp + fp + fn, zero_division, "F1")
+    if average is None:
+        return precision, recall, f1, support
+    return (
+        _average(precision, support, average),
+        _average(recall, support, average),
+        _average(f1, support, average),
+        None,
+    )
+
+
+def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
+                    zero_division="warn"):
+    """Precision TP / (TP + FP): of the samples predicted positive, how many are.
+
+    >>> precision_score([0, 1, 1, 0], [1, 1, 1, 0])
+    0.6666666666666666
+    """
+    return precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        zero_division=zero_division,
+    )[0]
+
+
+def recall_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
+                 zero_division="warn"):
+    """Recall (sensitivity, TPR) TP / (TP + FN): of the positives, how many are found.
+
+    >>> recall_score([0, 1, 1, 0], [1, 1, 0, 0])
+    0.5
+    """
+    return precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        zero_division=zero_division,
+    )[1]
+
+
+def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
+             zero_division="warn"):
+    """F1, the harmonic mean of precision and recall: 2TP / (2TP + FP + FN).
+
+    >>> f1_score([0, 1, 1, 0], [1, 1, 0, 0])
+    0.5
+    >>> round(f1_score([0, 0, 0, 1, 2], [0, 0, 1, 1, 2], average="macro"), 4)
+    0.8222
+    """
+    return precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        zero_division=zero_division,
+    )[2]
+
+
+def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
+                      zero_division="warn"):
+    """Specificity (true negative rate) TN / (TN + FP) = 1 - FPR.
+
+    Averages work as in :func:`precision_recall_fscore_support`; a class's
+    weight for ``"weighted"`` is its support in ``y_true``.
+
+    >>> specificity_score([0, 0, 1, 1], [0, 1, 1, 1])
+    0.5
+    """
+    _check_zero_division(zero_division)
+    tp, fp, fn, tn = _counts(y_true, y_pred, labels, pos_label, average)
+    support = tp + fn
+    if average == "micro":
+        tn, fp = tn.sum(keepdims=True), fp.sum(keepdims=True)
+    spec = _divide(tn, tn + fp, zero_division, "Specificity")
+    return spec if average is None else _average(spec, support, average)
+
+
+# --------------------------------------------------------------------------- #
+# Ranking metrics: curves over thresholds
+# --------------------------------------------------------------------------- #
+def _binary_clf_curve(y_true, y_score, pos_label):
+    """FP and TP counts at each distinct score, taken as a threshold (descending)."""
+    y_true, y_score = _check_scores(y_true, y_score, "y_score")
+    positive = _binary_truth(y_true, pos_label)
+    order = np.argsort(y_score, kind="mergesort")[::-1]
+    y_score, positive = y_score[order], positive[order]
+    # the last index of each run of tied scores: ties move together
+    last_of_run = np.r_[np.flatnonzero(np.diff(y_score)), y_score.size - 1]
+    tps = np.cumsum(positive)[last_of_run]
+    fps = 1 + last_of_run - tps
+    return fps, tps, y_score[last_of_run]
+
+
+def roc_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
+              drop_intermediate: bool = True):
+    """Receiver operating characteristic: (FPR, TPR) at every threshold.
+
+    TPR = TP / (TP + FN) and FPR = FP / (FP + TN), where a sample counts as
+    predicted positive when ``y_score >= threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels ({0, 1}, {-1, 1}, or any two labels with ``pos_label``).
+    y_score : array-like of shape (n_samples,)
+        Any score that is larger for the positive class (a probability, a
+        logit, a margin).
+    drop_intermediate : bool
+        Drop thresholds whose point lies on a straight segment of the curve.
+
+    Returns
+    -------
+    fpr, tpr : ndarray of shape (n_thresholds,)
+        Non-decreasing, from (0, 0) to (1, 1).
+    thresholds : ndarray of shape (n_thresholds,)
+        Decreasing; the first is ``inf`` (nothing predicted positive).
+
+    >>> fpr, tpr, thr = roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> fpr.tolist(), tpr.tolist()
+    ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+
+    See the book: 02_metrics.
+    """
+    fps, tps, thresholds = _binary_clf_curve(y_true, y_score, pos_label)
+    if drop_intermediate and fps.size > 2:
+        corner = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
+        fps, tps, thresholds = fps[corner], tps[corner], thresholds[corner]
+    fps, tps = np.r_[0.0, fps], np.r_[0.0, tps]
+    return fps / fps[-1], tps / tps[-1], np.r_[np.inf, thresholds]
+
+
+def precision_recall_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
+                           drop_intermediate: bool = False):
+    """Precision and recall at every threshold, ordered by increasing threshold.
+
+    Returns
+    -------
+    precision, recall : ndarray of shape (n_thresholds + 1,)
+        The last point is (recall 0, precision 1) by convention, so that the
+        curve reaches the axis.
+    thresholds : ndarray of shape (n_thresholds,)
+        Increasing distinct scores.
+
+    >>> p, r, t = precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> p.round(3).tolist(), r.tolist()
+    ([0.5, 0.667, 0.5, 1.0, 1.0], [1.0, 1.0, 0.5, 0.5, 0.0])
+    """
+    fps, tps, thresholds = _binary_clf_curve(y_true, y_score, pos_label)
+    if drop_intermediate and fps.size > 2:
+        keep = np.r_[True, np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), True]
+        fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
+    precision = tps / (tps + fps)  # tps + fps >= 1 at every threshold
+    recall = tps / tps[-1]
+    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thresholds[::-1]
+
+
+def auc(x: Any, y: Any) -> float:
+    """Area under a curve through the points (x, y), by the trapezoidal rule.
+
+    ``x`` must be monotonic (increasing or decreasing).
+
+    >>> auc([0, 0.5, 1], [0, 1, 1])
+    0.75
+    """
+    x = _to_numpy(x, "x").astype(np.float64)
+    y = _to_numpy(y, "y").astype(np.float64)
+    if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y must be 1-D of the same length, got {x.shape} and {y.shape}")
+    if x.size < 2:
+        raise ValueError(f"at least 2 points are needed to compute an area, got {x.size}")
+    dx = np.diff(x)
+    if np.all(dx >= 0):
+        direction = 1.0
+    elif np.all(dx <= 0):
+        direction = -1.0
+    else:
+        raise ValueError("x must be monotonic (increasing or decreasing)")
+    return float(direction * np.sum(dx * (y[1:] + y[:-1]) / 2))
+
+
+def roc_auc_score(y_true: Any, y_score: Any, *, pos_label: Any = None) -> float:
+    """Area under the ROC curve: the probability that a random positive outscores
+    a random negative (ties count one half).
+
+    >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    fpr, tpr, _ = roc_curve(y_true, y_score, pos_label=pos_label, drop_intermediate=False)
+    return auc(fpr, tpr)
+
+
+def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None) -> float:
+    """Average precision AP = sum_n (R_n - R_{n-1}) P_n over thresholds n.
+
+    Each step of recall is weighted by the precision reached there: a
+    rectangle rule, with no interpolation between operating points.
+
+    >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
+    0.8333
+
+    See the book: 02_metrics.
+    """
+    precision, recall, _ = precision_recall_curve(y_true, y_score, pos_label=pos_label)
+    # recall decreases along the arrays, hence the minus sign
+    return float(-np.sum(np.diff(recall) * precision[:-1]))
+
+
+def threshold_metrics(y_true: Any, y_score: Any, threshold: float, *, pos_label: Any = None
+                      ) -> dict[str, Any]:
+    """Everything about one operating point: predict positive when score >= threshold.
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``confusion_matrix`` ([[TN, FP], [FN, TP]]), ``tp``,
+        ``fp``, ``fn``, ``tn``, ``tpr`` (recall), ``fpr``, ``precision``
+        (1.0 when nothing is predicted positive, the PR curve's convention),
+        ``specificity``, ``f1`` and ``accuracy``.
+    """
+    y_true, y_score = _check_scores(y_true, y_score, "y_score")
+    positive = _binary_truth(y_true, pos_label).astype(bool)
+    if not np.isfinite(threshold) and threshold != np.inf:
+        raise ValueError(f"threshold must be a number or inf, got {threshold!r}")
+    predicted = y_score >= threshold
+    tp = int(np.sum(predicted & positive))
+    fp = int(np.sum(predicted & ~positive))
+    fn = int(np.sum(~predicted & positive))
+    tn = int(np.sum(~predicted & ~positive))
+    return {
+        "threshold": float(threshold),
+        "confusion_matrix": np.array([[tn, fp], [fn, tp]]),
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "tpr": tp / (tp + fn),
+        "fpr": fp / (fp + tn),
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "specificity": tn / (tn + fp),
+        "f1": 2 * tp / (2 * tp + fp + fn),
+        "accuracy": (tp + tn) / y_true.size,
+    }
+
+
+def log_loss(y_true: Any, y_prob: Any, *, labels: Sequence | None = None) -> float:
+    """Mean cross-entropy -1/N sum_i log p_i(y_i) of predicted probabilities.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes)
+        For two classes, the probability of the larger label; otherwise one
+        column per class in sorted label order, each row summing to 1.
+        Probabilities are clipped to [eps, 1 - eps] so a confident mistake
+        costs a large but finite amount.
+
+    >>> round(log_loss([0, 1], [0.1, 0.8]), 4)
+    0.1643
+    """
+    y_true = _check_labels_1d(y_true, "y_true")
+    prob = _to_numpy(y_prob, "y_prob").astype(np.float64)
+    if not np.all(np.isfinite(prob)) or prob.min() < 0 or prob.max() > 1:
+        raise ValueError(
+            f"y_prob must be probabilities in [0, 1], got values in "
+            f"[{np.nanmin(prob):.4g}, {np.nanmax(prob):.4g}]; apply a sigmoid or softmax first"
+        )
+    if prob.ndim == 1:
+        prob = np.stack([1 - prob, prob], axis=1)
+    classes = np.unique(y_true if labels is None else _to_numpy(labels, "labels"))
+    if classes.size < 2:
+        raise ValueError(
+            f"y_true holds the single label {classes.tolist()}: pass labels= to name "
+            "all the classes that y_prob's columns stand for"
+        )
+    if prob.ndim != 2 or prob.shape != (y_true.size, classes.size):
+        raise ValueError(
+            f"y_prob must have shape ({y_true.size}, {classes.size}) (one column per class "
+            f"{classes.tolist()}), got {np.shape(y_prob)}"
+        )
+    if not np.all(np.isin(y_true, classes)):
+        raise ValueError(f"y_true has labels outside labels={classes.tolist()}")
+    if not np.allclose(prob.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("each row of y_prob must sum to 1 (a probability distribution)")
+    eps = np.finfo(np.float64).eps
+    p = np.clip(prob[np.arange(y_true.size), np.searchsorted(classes, y_true)], eps, 1 - eps)
+    return float(-np.mean(np.log(p)))
