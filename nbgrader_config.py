@@ -1,0 +1,25 @@
+"""nbgrader configuration: solutions/ is the instructor's source, exercises/ the release.
+
+Run nbgrader from the repository root with the environment's bin/ on PATH
+(nbgrader calls `alembic`): `make exercises` does both. See CONTRIBUTING.md.
+"""
+
+c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "deep-learning-course"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+# Only notebooks are assignments; the data they need comes from course_lib.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Per-cell execution limit for validation and autograding. Every solution cell
+# runs in well under 2 s on a 2-core laptop CPU; nbgrader's default is 30 s.
+c.Execute.timeout = 60
+# Interrupt, don't hang, when a student's cell never returns.
+c.Execute.interrupt_on_timeout = True
+
+# What a student sees in place of a solution.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
