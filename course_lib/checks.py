@@ -48,8 +48,11 @@ def _where(case: str | None) -> str:
 
 
 def _format(value: Any) -> str:
-    text = np.array2string(value, precision=6, threshold=40) if isinstance(value, np.ndarray) \
+    text = (
+        np.array2string(value, precision=6, threshold=40)
+        if isinstance(value, np.ndarray)
         else repr(value)
+    )
     return text.replace("\n", "\n            ")
 
 
@@ -64,16 +67,23 @@ def _fail(name: str, case: str | None, expected: Any, received: Any, detail: str
     raise CheckError(message)
 
 
-def check_type(value: Any, expected_type: type | tuple[type, ...], *, name: str = "the result",
-               case: str | None = None) -> None:
+def check_type(
+    value: Any,
+    expected_type: type | tuple[type, ...],
+    *,
+    name: str = "the result",
+    case: str | None = None,
+) -> None:
     """Fail unless ``value`` is an instance of ``expected_type``.
 
     A ``None`` gets a hint: the function probably has no ``return`` yet.
     """
     if isinstance(value, expected_type):
         return
-    names = expected_type.__name__ if isinstance(expected_type, type) else " or ".join(
-        t.__name__ for t in expected_type
+    names = (
+        expected_type.__name__
+        if isinstance(expected_type, type)
+        else " or ".join(t.__name__ for t in expected_type)
     )
     hint = " (did you forget a `return`?)" if value is None else ""
     raise CheckError(
@@ -82,8 +92,13 @@ def check_type(value: Any, expected_type: type | tuple[type, ...], *, name: str 
     )
 
 
-def check_shape(value: Any, expected_shape: tuple[int, ...], *, name: str = "the result",
-                case: str | None = None) -> None:
+def check_shape(
+    value: Any,
+    expected_shape: tuple[int, ...],
+    *,
+    name: str = "the result",
+    case: str | None = None,
+) -> None:
     """Fail unless ``value`` (array, tensor or nested list) has ``expected_shape``."""
     if value is None:
         raise CheckError(f"{name} is None{_where(case)} (did you forget a `return`?)")
@@ -95,8 +110,9 @@ def check_shape(value: Any, expected_shape: tuple[int, ...], *, name: str = "the
         )
 
 
-def check_equal(received: Any, expected: Any, *, name: str = "the result",
-                case: str | None = None) -> None:
+def check_equal(
+    received: Any, expected: Any, *, name: str = "the result", case: str | None = None
+) -> None:
     """Fail unless ``received`` equals ``expected`` exactly (arrays element-wise)."""
     exp = _as_array(expected)
     if exp.ndim == 0 and not isinstance(expected, np.ndarray):
@@ -114,13 +130,25 @@ def check_equal(received: Any, expected: Any, *, name: str = "the result",
     unequal = rec != exp
     if np.any(unequal):
         index = tuple(int(i) for i in np.argwhere(unequal)[0])
-        _fail(name, case, exp, rec,
-              f"first difference at index {index}: expected {exp[index].item()!r}, "
-              f"received {rec[index].item()!r}")
+        _fail(
+            name,
+            case,
+            exp,
+            rec,
+            f"first difference at index {index}: expected {exp[index].item()!r}, "
+            f"received {rec[index].item()!r}",
+        )
 
 
-def check_close(received: Any, expected: Any, *, name: str = "the result",
-                case: str | None = None, rtol: float = 1e-7, atol: float = 1e-9) -> None:
+def check_close(
+    received: Any,
+    expected: Any,
+    *,
+    name: str = "the result",
+    case: str | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+) -> None:
     """Fail unless ``received`` is within ``atol + rtol * |expected|`` of ``expected``.
 
     NaN matches NaN (an undefined metric must be reported as undefined).
@@ -137,17 +165,33 @@ def check_close(received: Any, expected: Any, *, name: str = "the result",
     if np.all(close):
         return
     if exp.ndim == 0:
-        _fail(name, case, float(exp), float(rec),
-              f"difference {abs(float(rec) - float(exp)):.3g} exceeds the tolerance "
-              f"(rtol={rtol:g}, atol={atol:g})")
+        _fail(
+            name,
+            case,
+            float(exp),
+            float(rec),
+            f"difference {abs(float(rec) - float(exp)):.3g} exceeds the tolerance "
+            f"(rtol={rtol:g}, atol={atol:g})",
+        )
     index = tuple(int(i) for i in np.argwhere(~close)[0])
-    _fail(name, case, exp, rec,
-          f"first difference at index {index}: expected {exp[index].item()!r}, "
-          f"received {rec[index].item()!r}")
+    _fail(
+        name,
+        case,
+        exp,
+        rec,
+        f"first difference at index {index}: expected {exp[index].item()!r}, "
+        f"received {rec[index].item()!r}",
+    )
 
 
-def check_raises(fn: Callable, *args: Any, exception: type[BaseException] = ValueError,
-                 name: str | None = None, case: str | None = None, **kwargs: Any) -> None:
+def check_raises(
+    fn: Callable,
+    *args: Any,
+    exception: type[BaseException] = ValueError,
+    name: str | None = None,
+    case: str | None = None,
+    **kwargs: Any,
+) -> None:
     """Fail unless ``fn(*args, **kwargs)`` raises ``exception``."""
     label = name or getattr(fn, "__name__", "the function")
     try:
@@ -162,8 +206,15 @@ def check_raises(fn: Callable, *args: Any, exception: type[BaseException] = Valu
     raise CheckError(f"{label} should raise {exception.__name__}{_where(case)}, but returned")
 
 
-def check_function(fn: Callable, reference: Callable, cases: Mapping[str, tuple] | Iterable,
-                   *, name: str | None = None, rtol: float = 1e-7, atol: float = 1e-9) -> int:
+def check_function(
+    fn: Callable,
+    reference: Callable,
+    cases: Mapping[str, tuple] | Iterable,
+    *,
+    name: str | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+) -> int:
     """Compare ``fn`` with ``reference`` on every case; fail on the first mismatch.
 
     Parameters
@@ -177,8 +228,10 @@ def check_function(fn: Callable, reference: Callable, cases: Mapping[str, tuple]
         The number of cases checked.
     """
     label = name or getattr(fn, "__name__", "the function")
-    items = cases.items() if isinstance(cases, Mapping) else (
-        (f"case {i}", c) for i, c in enumerate(cases)
+    items = (
+        cases.items()
+        if isinstance(cases, Mapping)
+        else ((f"case {i}", c) for i, c in enumerate(cases))
     )
     count = 0
     for case, spec in items:
@@ -191,7 +244,8 @@ def check_function(fn: Callable, reference: Callable, cases: Mapping[str, tuple]
             raise CheckError(
                 f"{label} raised {type(exc).__name__} for case {case!r}: {exc}"
             ) from exc
-        check_close(received, reference(*args, **kwargs), name=label, case=case,
-                    rtol=rtol, atol=atol)
+        check_close(
+            received, reference(*args, **kwargs), name=label, case=case, rtol=rtol, atol=atol
+        )
         count += 1
     return count

@@ -120,6 +120,9 @@ def load_digits_split(*, test_size: float = 0.25, scale: bool = True, random_sta
     digits = load_digits()
     X = digits.data / 16.0 if scale else digits.data
     return train_test_split(
-        X, digits.target.astype(np.int64), test_size=test_size,
-        stratify=digits.target, random_state=random_state,
+        X,
+        digits.target.astype(np.int64),
+        test_size=test_size,
+        stratify=digits.target,
+        random_state=random_state,
     )

@@ -96,7 +96,7 @@ def seed_everything(seed: int = 0, *, deterministic: bool = False) -> int:
     seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what old code uses
     torch.manual_seed(seed)  # also seeds every CUDA device
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)

@@ -22,6 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.validation import (
+    binary_targets,
+    check_label_pair,
+    check_labels,
+    check_scores,
+    to_numpy,
+)
+
 __all__ = [
     "UndefinedMetricWarning",
     "accuracy_score",
@@ -48,120 +56,13 @@ class UndefinedMetricWarning(UserWarning):
     """A ratio had a zero denominator and ``zero_division="warn"`` replaced it by 0."""
 
 
-# --------------------------------------------------------------------------- #
-# Input validation
-# --------------------------------------------------------------------------- #
-def _to_numpy(x: Any, name: str) -> np.ndarray:
-    """Turn a list, array or tensor (any device) into a NumPy array."""
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch.Tensor, without importing torch
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
-    if arr.dtype == object:
-        raise TypeError(f"{name} must hold numbers or strings of one kind, got mixed objects")
-    return arr
-
-
-def _check_labels_1d(y: Any, name: str) -> np.ndarray:
-    arr = _to_numpy(y, name)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one label per sample), got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty: a metric needs at least one sample")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinity; labels must be finite")
-        if not np.all(arr == np.round(arr)):
-            bad = arr[arr != np.round(arr)][0]
-            raise ValueError(
-                f"{name} must hold class labels (integers or strings), got the "
-                f"non-integer value {bad!r}; did you pass scores instead of labels?"
-            )
-    elif arr.dtype.kind not in "biuUS":
-        raise TypeError(f"{name} must hold integer, boolean or string labels, got {arr.dtype}")
-    return arr
-
-
-def _check_pair(y_true: Any, y_pred: Any, pred_name: str = "y_pred"):
-    y_true = _check_labels_1d(y_true, "y_true")
-    y_pred = _check_labels_1d(y_pred, pred_name)
-    if y_true.shape[0] != y_pred.shape[0]:
-        raise ValueError(
-            f"y_true and {pred_name} must have the same length, got "
-            f"{y_true.shape[0]} and {y_pred.shape[0]}"
-        )
-    if (y_true.dtype.kind in "US") != (y_pred.dtype.kind in "US"):
-        raise TypeError(
-            f"y_true and {pred_name} mix string and numeric labels "
-            f"({y_true.dtype} vs {y_pred.dtype})"
-        )
-    return y_true, y_pred
-
-
-def _check_scores(y_true: Any, y_score: Any, score_name: str, *, probabilities: bool = False):
-    y_true = _check_labels_1d(y_true, "y_true")
-    y_score = _to_numpy(y_score, score_name)
-    if y_score.ndim != 1:
-        raise ValueError(
-            f"{score_name} must be 1-D (one score for the positive class per sample), "
-            f"got shape {y_score.shape}"
-        )
-    if y_score.dtype.kind not in "biuf":
-        raise TypeError(f"{score_name} must be numeric, got {y_score.dtype}")
-    y_score = y_score.astype(np.float64)
-    if y_true.shape[0] != y_score.shape[0]:
-        raise ValueError(
-            f"y_true and {score_name} must have the same length, got "
-            f"{y_true.shape[0]} and {y_score.shape[0]}"
-        )
-    if not np.all(np.isfinite(y_score)):
-        raise ValueError(f"{score_name} contains NaN or infinity")
-    if probabilities and (y_score.min() < 0 or y_score.max() > 1):
-        raise ValueError(
-            f"{score_name} must be probabilities in [0, 1], got values in "
-            f"[{y_score.min():.4g}, {y_score.max():.4g}]; apply a sigmoid or softmax first"
-        )
-    return y_true, y_score
-
-
-def _binary_truth(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
-    """Return y_true as a 0/1 float vector, checking that it is binary."""
-    classes = np.unique(y_true)
-    if classes.size > 2:
-        raise ValueError(
-            f"y_true must be binary for a curve, got {classes.size} classes {classes.tolist()}"
-        )
-    if pos_label is None:
-        if classes.dtype.kind in "US" or not (
-            set(classes.tolist()) <= {0, 1} or set(classes.tolist()) <= {-1, 1}
-        ):
-            raise ValueError(
-                f"y_true has labels {classes.tolist()}: pass pos_label to say which one is "
-                "positive (it is inferred only for {0, 1} and {-1, 1})"
-            )
-        pos_label = 1
-    positive = y_true == pos_label
-    n_pos = int(positive.sum())
-    if n_pos == 0 or n_pos == y_true.size:
-        which = "no positive" if n_pos == 0 else "no negative"
-        raise ValueError(
-            f"y_true has {which} sample (pos_label={pos_label!r}): ROC and PR curves need "
-            "both classes"
-        )
-    return positive.astype(np.float64)
-
-
 def _check_zero_division(zero_division: Any) -> None:
     ok = zero_division == "warn" or (
         isinstance(zero_division, int | float)
         and (zero_division in (0, 1) or np.isnan(zero_division))
     )
     if not ok:
-        raise ValueError(
-            f'zero_division must be "warn", 0, 1 or np.nan, got {zero_division!r}'
-        )
+        raise ValueError(f'zero_division must be "warn", 0, 1 or np.nan, got {zero_division!r}')
 
 
 def _divide(num: np.ndarray, den: np.ndarray, zero_division: Any, what: str) -> np.ndarray:
@@ -194,7 +95,7 @@ def accuracy_score(y_true: Any, y_pred: Any) -> float:
     >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
     0.75
     """
-    y_true, y_pred = _check_pair(y_true, y_pred)
+    y_true, y_pred = check_label_pair(y_true, y_pred)
     return float(np.mean(y_true == y_pred))
 
 
@@ -202,7 +103,7 @@ def _resolve_labels(y_true, y_pred, labels) -> np.ndarray:
     present = np.union1d(y_true, y_pred)
     if labels is None:
         return present
-    labels = _to_numpy(labels, "labels")
+    labels = to_numpy(labels, "labels")
     if labels.ndim != 1 or labels.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D list, got shape {labels.shape}")
     if np.unique(labels).size != labels.size:
@@ -263,7 +164,7 @@ def confusion_matrix(
 
     See the book: 02_metrics.
     """
-    y_true, y_pred = _check_pair(y_true, y_pred)
+    y_true, y_pred = check_label_pair(y_true, y_pred)
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f'normalize must be None, "true", "pred" or "all", got {normalize!r}')
     cm = _confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels))
@@ -288,8 +189,9 @@ def multilabel_confusion_matrix(
     array([[1, 1],
            [0, 1]])
     """
-    y_true, y_pred = _check_pair(y_true, y_pred)
-    tp, fp, fn, tn = _one_vs_rest(_confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels)))
+    y_true, y_pred = check_label_pair(y_true, y_pred)
+    cm = _confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels))
+    tp, fp, fn, tn = _one_vs_rest(cm)
     return np.stack([tn, fp, fn, tp], axis=1).reshape(-1, 2, 2)
 
 
@@ -297,7 +199,7 @@ def _counts(y_true, y_pred, labels, pos_label, average):
     """Per-class (tp, fp, fn, tn) for the labels that the average uses."""
     if average not in _AVERAGES:
         raise ValueError(f"average must be one of {_AVERAGES}, got {average!r}")
-    y_true, y_pred = _check_pair(y_true, y_pred)
+    y_true, y_pred = check_label_pair(y_true, y_pred)
     if average == "binary":
         present = np.union1d(y_true, y_pred)
         if present.size > 2:
@@ -307,8 +209,7 @@ def _counts(y_true, y_pred, labels, pos_label, average):
             )
         if pos_label not in present.tolist() and present.size == 2:
             raise ValueError(
-                f"pos_label={pos_label!r} is not a valid label: the labels are "
-                f"{present.tolist()}"
+                f"pos_label={pos_label!r} is not a valid label: the labels are {present.tolist()}"
             )
         labels = [pos_label]
     else:
@@ -380,34 +281,43 @@ def precision_recall_fscore_support(
     )
 
 
-def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
-                    zero_division="warn"):
+def precision_score(
+    y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero_division="warn"
+):
     """Precision TP / (TP + FP): of the samples predicted positive, how many are.
 
     >>> precision_score([0, 1, 1, 0], [1, 1, 1, 0])
     0.6666666666666666
     """
     return precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        y_true,
+        y_pred,
+        labels=labels,
+        pos_label=pos_label,
+        average=average,
         zero_division=zero_division,
     )[0]
 
 
-def recall_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
-                 zero_division="warn"):
+def recall_score(
+    y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero_division="warn"
+):
     """Recall (sensitivity, TPR) TP / (TP + FN): of the positives, how many are found.
 
     >>> recall_score([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
     """
     return precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        y_true,
+        y_pred,
+        labels=labels,
+        pos_label=pos_label,
+        average=average,
         zero_division=zero_division,
     )[1]
 
 
-def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
-             zero_division="warn"):
+def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero_division="warn"):
     """F1, the harmonic mean of precision and recall: 2TP / (2TP + FP + FN).
 
     >>> f1_score([0, 1, 1, 0], [1, 1, 0, 0])
@@ -416,13 +326,18 @@ def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
     0.8222
     """
     return precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+        y_true,
+        y_pred,
+        labels=labels,
+        pos_label=pos_label,
+        average=average,
         zero_division=zero_division,
     )[2]
 
 
-def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
-                      zero_division="warn"):
+def specificity_score(
+    y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero_division="warn"
+):
     """Specificity (true negative rate) TN / (TN + FP) = 1 - FPR.
 
     Averages work as in :func:`precision_recall_fscore_support`; a class's
@@ -445,8 +360,8 @@ def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="bina
 # --------------------------------------------------------------------------- #
 def _binary_clf_curve(y_true, y_score, pos_label):
     """FP and TP counts at each distinct score, taken as a threshold (descending)."""
-    y_true, y_score = _check_scores(y_true, y_score, "y_score")
-    positive = _binary_truth(y_true, pos_label)
+    y_true, y_score = check_scores(y_true, y_score, "y_score")
+    positive = binary_targets(y_true, pos_label)
     order = np.argsort(y_score, kind="mergesort")[::-1]
     y_score, positive = y_score[order], positive[order]
     # the last index of each run of tied scores: ties move together
@@ -456,8 +371,7 @@ def _binary_clf_curve(y_true, y_score, pos_label):
     return fps, tps, y_score[last_of_run]
 
 
-def roc_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
-              drop_intermediate: bool = True):
+def roc_curve(y_true: Any, y_score: Any, *, pos_label: Any = None, drop_intermediate: bool = True):
     """Receiver operating characteristic: (FPR, TPR) at every threshold.
 
     TPR = TP / (TP + FN) and FPR = FP / (FP + TN), where a sample counts as
@@ -494,8 +408,9 @@ def roc_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
     return fps / fps[-1], tps / tps[-1], np.r_[np.inf, thresholds]
 
 
-def precision_recall_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
-                           drop_intermediate: bool = False):
+def precision_recall_curve(
+    y_true: Any, y_score: Any, *, pos_label: Any = None, drop_intermediate: bool = False
+):
     """Precision and recall at every threshold, ordered by increasing threshold.
 
     Returns
@@ -527,8 +442,8 @@ def auc(x: Any, y: Any) -> float:
     >>> auc([0, 0.5, 1], [0, 1, 1])
     0.75
     """
-    x = _to_numpy(x, "x").astype(np.float64)
-    y = _to_numpy(y, "y").astype(np.float64)
+    x = to_numpy(x, "x").astype(np.float64)
+    y = to_numpy(y, "y").astype(np.float64)
     if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x and y must be 1-D of the same length, got {x.shape} and {y.shape}")
     if x.size < 2:
@@ -570,8 +485,9 @@ def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None)
     return float(-np.sum(np.diff(recall) * precision[:-1]))
 
 
-def threshold_metrics(y_true: Any, y_score: Any, threshold: float, *, pos_label: Any = None
-                      ) -> dict[str, Any]:
+def threshold_metrics(
+    y_true: Any, y_score: Any, threshold: float, *, pos_label: Any = None
+) -> dict[str, Any]:
     """Everything about one operating point: predict positive when score >= threshold.
 
     Returns
@@ -582,8 +498,8 @@ def threshold_metrics(y_true: Any, y_score: Any, threshold: float, *, pos_label:
         (1.0 when nothing is predicted positive, the PR curve's convention),
         ``specificity``, ``f1`` and ``accuracy``.
     """
-    y_true, y_score = _check_scores(y_true, y_score, "y_score")
-    positive = _binary_truth(y_true, pos_label).astype(bool)
+    y_true, y_score = check_scores(y_true, y_score, "y_score")
+    positive = binary_targets(y_true, pos_label).astype(bool)
     if not np.isfinite(threshold) and threshold != np.inf:
         raise ValueError(f"threshold must be a number or inf, got {threshold!r}")
     predicted = y_score >= threshold
@@ -594,7 +510,10 @@ def threshold_metrics(y_true: Any, y_score: Any, threshold: float, *, pos_label:
     return {
         "threshold": float(threshold),
         "confusion_matrix": np.array([[tn, fp], [fn, tp]]),
-        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
         "tpr": tp / (tp + fn),
         "fpr": fp / (fp + tn),
         "precision": tp / (tp + fp) if tp + fp else 1.0,
@@ -619,8 +538,8 @@ def log_loss(y_true: Any, y_prob: Any, *, labels: Sequence | None = None) -> flo
     >>> round(log_loss([0, 1], [0.1, 0.8]), 4)
     0.1643
     """
-    y_true = _check_labels_1d(y_true, "y_true")
-    prob = _to_numpy(y_prob, "y_prob").astype(np.float64)
+    y_true = check_labels(y_true, "y_true")
+    prob = to_numpy(y_prob, "y_prob").astype(np.float64)
     if not np.all(np.isfinite(prob)) or prob.min() < 0 or prob.max() > 1:
         raise ValueError(
             f"y_prob must be probabilities in [0, 1], got values in "
@@ -628,7 +547,7 @@ def log_loss(y_true: Any, y_prob: Any, *, labels: Sequence | None = None) -> flo
         )
     if prob.ndim == 1:
         prob = np.stack([1 - prob, prob], axis=1)
-    classes = np.unique(y_true if labels is None else _to_numpy(labels, "labels"))
+    classes = np.unique(y_true if labels is None else to_numpy(labels, "labels"))
     if classes.size < 2:
         raise ValueError(
             f"y_true holds the single label {classes.tolist()}: pass labels= to name "

@@ -72,8 +72,15 @@ def plot_confusion_matrix(
             text = f"{cm[i, j]:d}" if np.issubdtype(cm.dtype, np.integer) else f"{cm[i, j]:.3g}"
             if normalize is not None:
                 text = f"{shown[i, j]:.0%}\n({text})" if n <= 6 else f"{shown[i, j]:.0%}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9 if n <= 6 else 7,
-                    color="white" if shown[i, j] > threshold else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9 if n <= 6 else 7,
+                color="white" if shown[i, j] > threshold else "black",
+            )
     ax.set_xticks(range(n), [str(label) for label in labels])
     ax.set_yticks(range(n), [str(label) for label in labels])
     ax.set_xlabel("predicted class")
@@ -140,8 +147,7 @@ def plot_pr_curve(
     precision, recall = np.asarray(precision), np.asarray(recall)
     if precision.shape != recall.shape or precision.ndim != 1:
         raise ValueError(
-            f"precision and recall must be 1-D of one length, got {precision.shape}, "
-            f"{recall.shape}"
+            f"precision and recall must be 1-D of one length, got {precision.shape}, {recall.shape}"
         )
     ax = _axes(ax)
     name = label or "classifier"
@@ -149,8 +155,13 @@ def plot_pr_curve(
         name += f" (AP = {average_precision:.3f})"
     ax.step(recall, precision, where="pre", lw=2, label=name)
     if prevalence is not None:
-        ax.axhline(prevalence, ls="--", color="grey", lw=1,
-                   label=f"no skill (precision = {prevalence:.2f})")
+        ax.axhline(
+            prevalence,
+            ls="--",
+            color="grey",
+            lw=1,
+            label=f"no skill (precision = {prevalence:.2f})",
+        )
     if operating_point is not None:
         ax.plot(*operating_point, "o", color="crimson", ms=9, label="operating point")
     ax.set_xlim(-0.01, 1.01)
@@ -178,19 +189,36 @@ def plot_threshold_panel(
     fpr, tpr, _ = metrics.roc_curve(y_true, y_score)
     precision, recall, _ = metrics.precision_recall_curve(y_true, y_score)
     point = metrics.threshold_metrics(y_true, y_score, threshold)
-    positive = float(np.mean(np.asarray(point["confusion_matrix"]).sum(axis=1)[1]
-                             / point["confusion_matrix"].sum()))
+    positive = float(
+        np.mean(
+            np.asarray(point["confusion_matrix"]).sum(axis=1)[1] / point["confusion_matrix"].sum()
+        )
+    )
     if fig is None:
         fig = plt.figure(figsize=(13, 4))
     fig.clear()
     ax_roc, ax_pr, ax_cm = fig.subplots(1, 3)
-    plot_roc_curve(fpr, tpr, roc_auc=metrics.auc(fpr, tpr), ax=ax_roc,
-                   operating_point=(point["fpr"], point["tpr"]))
-    plot_pr_curve(precision, recall, average_precision=metrics.average_precision_score(
-        y_true, y_score), prevalence=positive, ax=ax_pr,
-        operating_point=(point["tpr"], point["precision"]))
-    plot_confusion_matrix(point["confusion_matrix"], labels=list(class_names), ax=ax_cm,
-                          title=f"Confusion matrix at threshold {threshold:.2f}")
+    plot_roc_curve(
+        fpr,
+        tpr,
+        roc_auc=metrics.auc(fpr, tpr),
+        ax=ax_roc,
+        operating_point=(point["fpr"], point["tpr"]),
+    )
+    plot_pr_curve(
+        precision,
+        recall,
+        average_precision=metrics.average_precision_score(y_true, y_score),
+        prevalence=positive,
+        ax=ax_pr,
+        operating_point=(point["tpr"], point["precision"]),
+    )
+    plot_confusion_matrix(
+        point["confusion_matrix"],
+        labels=list(class_names),
+        ax=ax_cm,
+        title=f"Confusion matrix at threshold {threshold:.2f}",
+    )
     fig.suptitle(
         f"threshold = {threshold:.2f}: TPR = {point['tpr']:.2f}, FPR = {point['fpr']:.2f}, "
         f"precision = {point['precision']:.2f}, F1 = {point['f1']:.2f}"

@@ -19,6 +19,7 @@ from IPython.display import display
 
 from course_lib import metrics
 from course_lib.plotting import plot_threshold_panel
+from course_lib.validation import check_scores
 
 __all__ = ["ThresholdExplorer"]
 
@@ -49,18 +50,30 @@ class ThresholdExplorer:
     0.8
     """
 
-    def __init__(self, y_true: Any, y_score: Any, *, threshold: float = 0.5,
-                 class_names: Sequence[str] = ("negative", "positive"), step: float = 0.01):
+    def __init__(
+        self,
+        y_true: Any,
+        y_score: Any,
+        *,
+        threshold: float = 0.5,
+        class_names: Sequence[str] = ("negative", "positive"),
+        step: float = 0.01,
+    ):
         self.y_true = np.asarray(y_true)
         self.y_score = np.asarray(y_score, dtype=np.float64)
         # validates the inputs once, with readable errors, and requires [0, 1] scores
-        metrics._check_scores(self.y_true, self.y_score, "y_score", probabilities=True)
+        check_scores(self.y_true, self.y_score, "y_score", probabilities=True)
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
         self.class_names = tuple(class_names)
         self.slider = widgets.FloatSlider(
-            value=threshold, min=0.0, max=1.0, step=step, description="threshold",
-            continuous_update=False, readout_format=".2f",
+            value=threshold,
+            min=0.0,
+            max=1.0,
+            step=step,
+            description="threshold",
+            continuous_update=False,
+            readout_format=".2f",
             layout=widgets.Layout(width="60%"),
         )
         self.summary = widgets.HTML()
@@ -87,8 +100,9 @@ class ThresholdExplorer:
             f"FN = {p['fn']}, TN = {p['tn']} &nbsp;|&nbsp; recall {p['tpr']:.3f}, "
             f"FPR {p['fpr']:.3f}, precision {p['precision']:.3f}, F1 {p['f1']:.3f}"
         )
-        plot_threshold_panel(self.y_true, self.y_score, threshold, fig=self._fig,
-                             class_names=self.class_names)
+        plot_threshold_panel(
+            self.y_true, self.y_score, threshold, fig=self._fig, class_names=self.class_names
+        )
         if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
             return
         self.output.clear_output(wait=True)

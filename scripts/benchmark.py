@@ -29,14 +29,16 @@ BUDGET_S = 60.0
 
 def notebooks() -> list[Path]:
     found = sorted((ROOT / "book").glob("**/*.ipynb")) + sorted(
-        (ROOT / "solutions").glob("**/*.ipynb"))
+        (ROOT / "solutions").glob("**/*.ipynb")
+    )
     return [p for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
 def run_notebook(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -45,14 +47,31 @@ def run_notebook(path: Path) -> float:
 def build_book() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "repo"
-        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-            ".venv", "_build", ".git", ".pytest_cache", ".hypothesis", "__pycache__"))
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-                                    f"{os.environ.get('PATH', '')}")
+        shutil.copytree(
+            ROOT,
+            copy,
+            ignore=shutil.ignore_patterns(
+                ".venv", "_build", ".git", ".whl", ".pytest_cache", ".hypothesis", "__pycache__"
+            ),
+        )
+        env = dict(
+            os.environ,
+            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        )
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(copy),
-                        "--warningiserror", "--keep-going", "--quiet"],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "jupyter-book"),
+                "build",
+                str(copy),
+                "--warningiserror",
+                "--keep-going",
+                "--quiet",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         return time.perf_counter() - start
 
 

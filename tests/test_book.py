@@ -40,14 +40,31 @@ def toc_files() -> list[str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     copy = tmp_path_factory.mktemp("book") / "repo"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-        ".venv", "_build", ".git", ".pytest_cache", ".hypothesis", "__pycache__",
-        "gradebook.db", "submitted", "autograded", "feedback"))
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            "_build",
+            ".git",
+            ".whl",
+            ".pytest_cache",
+            ".hypothesis",
+            "__pycache__",
+            "gradebook.db",
+            "submitted",
+            "autograded",
+            "feedback",
+        ),
+    )
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run(
         [str(bin_dir / "jupyter-book"), "build", str(copy), "--warningiserror", "--keep-going"],
-        env=env, capture_output=True, text=True, timeout=1500,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     return copy / "_build" / "html", result
 

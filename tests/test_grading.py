@@ -25,8 +25,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-           "BEGIN MARK SCHEME", "END MARK SCHEME")
+MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+)
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
@@ -36,8 +42,12 @@ def nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
-        capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, (
         f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -54,8 +64,9 @@ def nbgrader_meta(cell) -> dict:
 
 
 def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if not any(marker in line for marker in MARKERS))
+    return "\n".join(
+        line for line in source.splitlines() if not any(marker in line for marker in MARKERS)
+    )
 
 
 def marked_blocks(source: str, begin: str, end: str) -> list[str]:
@@ -95,15 +106,14 @@ def test_exercises_leak_no_solution_and_no_hidden_test(assignment):
     for name in notebooks(assignment):
         source = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
         released = (ROOT / "exercises" / assignment / name).read_text()
-        released_code = "\n".join(
-            "".join(cell["source"]) for cell in json.loads(released)["cells"])
+        released_code = "\n".join("".join(cell["source"]) for cell in json.loads(released)["cells"])
         for marker in MARKERS:
             assert marker not in released, f"{name}: marker {marker!r} reached exercises/"
         secret, public = [], []
         for cell in source.cells:
-            blocks = (marked_blocks(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
-                      + marked_blocks(cell.source, "### BEGIN HIDDEN TESTS",
-                                      "### END HIDDEN TESTS"))
+            blocks = marked_blocks(
+                cell.source, "### BEGIN SOLUTION", "### END SOLUTION"
+            ) + marked_blocks(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
             secret += blocks
             visible = cell.source
             for block in blocks:
@@ -119,8 +129,11 @@ def test_exercises_leak_no_solution_and_no_hidden_test(assignment):
                     assert line not in released_code, f"{name}: leaked line {line!r}"
 
 
-def fill_in(released: nbformat.NotebookNode, source: nbformat.NotebookNode,
-            grade_ids: set[str] | None = None) -> nbformat.NotebookNode:
+def fill_in(
+    released: nbformat.NotebookNode,
+    source: nbformat.NotebookNode,
+    grade_ids: set[str] | None = None,
+) -> nbformat.NotebookNode:
     """A student's submission: the released notebook with some solution cells answered."""
     answers = {nbgrader_meta(c).get("grade_id"): c.source for c in source.cells}
     submission = nbformat.from_dict(json.loads(json.dumps(released)))
@@ -132,9 +145,11 @@ def fill_in(released: nbformat.NotebookNode, source: nbformat.NotebookNode,
 
 
 def graded_code_cells(notebook: nbformat.NotebookNode) -> dict[str, float]:
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-            for c in notebook.cells
-            if nbgrader_meta(c).get("grade") and c.cell_type == "code"}
+    return {
+        nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+        for c in notebook.cells
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -147,11 +162,17 @@ def autograded(course):
         for name in notebooks(assignment):
             source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
             released = nbformat.read(course / "exercises" / assignment / name, as_version=4)
-            solution_ids = [nbgrader_meta(c)["grade_id"] for c in source.cells
-                            if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
+            solution_ids = [
+                nbgrader_meta(c)["grade_id"]
+                for c in source.cells
+                if nbgrader_meta(c).get("solution") and c.cell_type == "code"
+            ]
             first_items[name] = {solution_ids[0]}
-            for student, grade_ids in (("complete", None), ("untouched", set()),
-                                       ("half", first_items[name])):
+            for student, grade_ids in (
+                ("complete", None),
+                ("untouched", set()),
+                ("half", first_items[name]),
+            ):
                 folder = course / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(fill_in(released, source, grade_ids), folder / name)
@@ -161,11 +182,14 @@ def autograded(course):
         for assignment in ASSIGNMENTS:
             for name in notebooks(assignment):
                 for student in ("complete", "untouched", "half"):
-                    nb = gradebook.find_submission_notebook(
-                        Path(name).stem, assignment, student)
+                    nb = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
                     results[assignment, name, student] = {
-                        g.name: (g.score, g.max_score, g.auto_score is not None,
-                                 g.needs_manual_grade)
+                        g.name: (
+                            g.score,
+                            g.max_score,
+                            g.auto_score is not None,
+                            g.needs_manual_grade,
+                        )
                         for g in nb.grades
                     }
     return course, results, first_items
@@ -192,13 +216,15 @@ def test_released_notebook_scores_zero_and_every_test_cell_fails(autograded, ass
     course, results, _ = autograded
     for name in notebooks(assignment):
         grades = results[assignment, name, "untouched"]
-        auto = graded_code_cells(nbformat.read(ROOT / "solutions" / assignment / name,
-                                               as_version=4))
+        auto = graded_code_cells(
+            nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
+        )
         for grade_id in auto:
             assert grades[grade_id][0] == 0, f"{name}: the stub earns points on {grade_id}"
         # and the reason is an error the student can read in the autograded notebook
-        graded = nbformat.read(course / "autograded" / "untouched" / assignment / name,
-                               as_version=4)
+        graded = nbformat.read(
+            course / "autograded" / "untouched" / assignment / name, as_version=4
+        )
         for cell in graded.cells:
             if nbgrader_meta(cell).get("grade_id") in auto:
                 errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -216,7 +242,7 @@ def test_half_done_submission_scores_what_it_earned(autograded, assignment):
         ids = [nbgrader_meta(c).get("grade_id") for c in source.cells]
         solved = next(iter(first_items[name]))
         # the test cell graded for the first solution is the first graded cell after it
-        test_id = next(g for g in ids[ids.index(solved):] if g in auto)
+        test_id = next(g for g in ids[ids.index(solved) :] if g in auto)
         earned = sum(grades[g][0] for g in auto)
         assert grades[test_id][0] == auto[test_id]
         assert earned == auto[test_id], f"{name}: half-done submission earned {earned}"

@@ -21,7 +21,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
-    p for folder in ("book", "solutions", "exercises") for p in (ROOT / folder).rglob("*.ipynb")
+    p
+    for folder in ("book", "solutions", "exercises")
+    for p in (ROOT / folder).rglob("*.ipynb")
     if ".ipynb_checkpoints" not in p.parts
 )
 BOOK_NOTEBOOKS = [p for p in NOTEBOOKS if p.parts[len(ROOT.parts)] == "book"]
@@ -34,16 +36,20 @@ def ids(paths):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_notebook_is_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count is not None)
+    ]
     assert not dirty, f"cells {dirty} keep outputs: clear them before committing"
 
 
 @pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=ids(BOOK_NOTEBOOKS))
 def test_book_notebook_starts_seeded_on_the_chosen_device(path):
     nb = nbformat.read(path, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), \
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), (
         "the first cell must be the page title"
+    )
     first_code = next(c.source for c in nb.cells if c.cell_type == "code")
     assert "seed_everything(" in first_code, "the first code cell must call seed_everything"
     assert "get_device(" in first_code, "the first code cell must call get_device"
@@ -58,8 +64,9 @@ def toc_files() -> list[str]:
 def test_toc_entries_exist_and_cover_every_book_notebook():
     entries = toc_files()
     for entry in entries:
-        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), \
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), (
             f"_toc.yml names {entry}, which does not exist"
+        )
         assert not entry.startswith("solutions/"), "solutions must never be in the book"
     listed = set(entries)
     for path in BOOK_NOTEBOOKS:
@@ -73,23 +80,32 @@ def test_every_assignment_is_released_and_in_the_book():
         if folder.is_dir():
             assert (ROOT / "exercises" / folder.name).is_dir(), f"exercises/{folder.name} missing"
             for nb in folder.glob("*.ipynb"):
-                assert f"exercises/{folder.name}/{nb.stem}" in entries, \
+                assert f"exercises/{folder.name}/{nb.stem}" in entries, (
                     f"exercises/{folder.name}/{nb.stem} is not in _toc.yml"
+                )
 
 
 def test_ruff_passes():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is not installed (pip install -e '.[dev]')"
-    result = subprocess.run([ruff, "check", "course_lib", "tests", "scripts", "conftest.py"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [ruff, "check", "course_lib", "tests", "scripts", "conftest.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", readme, re.S)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
-                if line.strip() and not line.strip().startswith("#")]
+    commands = [
+        line.split("#")[0].strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     assert commands == ["make book", "make test"], commands
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M), ".ci/run must call the README's `make test`"

@@ -1,0 +1,125 @@
+"""Input validation shared by every module: clear errors at the boundary.
+
+Each function names the argument, what was expected and what it received, so
+that a student's mistake (scores passed as labels, two arrays of different
+lengths, logits where probabilities belong) reads as a sentence, not a
+traceback from deep inside NumPy.
+
+>>> check_label_pair([0, 1, 1], [0, 1])
+Traceback (most recent call last):
+...
+ValueError: y_true and y_pred must have the same length, got 3 and 2
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["binary_targets", "check_label_pair", "check_labels", "check_scores", "to_numpy"]
+
+
+def to_numpy(x: Any, name: str) -> np.ndarray:
+    """Turn a list, array or tensor (any device) into a NumPy array; ``name`` is for errors."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch.Tensor, without importing torch
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype == object:
+        raise TypeError(f"{name} must hold numbers or strings of one kind, got mixed objects")
+    return arr
+
+
+def check_labels(y: Any, name: str) -> np.ndarray:
+    """A non-empty 1-D array of class labels (integers, booleans or strings)."""
+    arr = to_numpy(y, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one label per sample), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: a metric needs at least one sample")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinity; labels must be finite")
+        if not np.all(arr == np.round(arr)):
+            bad = arr[arr != np.round(arr)][0]
+            raise ValueError(
+                f"{name} must hold class labels (integers or strings), got the "
+                f"non-integer value {bad!r}; did you pass scores instead of labels?"
+            )
+    elif arr.dtype.kind not in "biuUS":
+        raise TypeError(f"{name} must hold integer, boolean or string labels, got {arr.dtype}")
+    return arr
+
+
+def check_label_pair(y_true: Any, y_pred: Any, pred_name: str = "y_pred"):
+    """Two label arrays of one length and one kind (numbers or strings)."""
+    y_true = check_labels(y_true, "y_true")
+    y_pred = check_labels(y_pred, pred_name)
+    if y_true.shape[0] != y_pred.shape[0]:
+        raise ValueError(
+            f"y_true and {pred_name} must have the same length, got "
+            f"{y_true.shape[0]} and {y_pred.shape[0]}"
+        )
+    if (y_true.dtype.kind in "US") != (y_pred.dtype.kind in "US"):
+        raise TypeError(
+            f"y_true and {pred_name} mix string and numeric labels "
+            f"({y_true.dtype} vs {y_pred.dtype})"
+        )
+    return y_true, y_pred
+
+
+def check_scores(y_true: Any, y_score: Any, score_name: str, *, probabilities: bool = False):
+    """Labels and finite float64 scores of one length; ``probabilities`` requires [0, 1]."""
+    y_true = check_labels(y_true, "y_true")
+    y_score = to_numpy(y_score, score_name)
+    if y_score.ndim != 1:
+        raise ValueError(
+            f"{score_name} must be 1-D (one score for the positive class per sample), "
+            f"got shape {y_score.shape}"
+        )
+    if y_score.dtype.kind not in "biuf":
+        raise TypeError(f"{score_name} must be numeric, got {y_score.dtype}")
+    y_score = y_score.astype(np.float64)
+    if y_true.shape[0] != y_score.shape[0]:
+        raise ValueError(
+            f"y_true and {score_name} must have the same length, got "
+            f"{y_true.shape[0]} and {y_score.shape[0]}"
+        )
+    if not np.all(np.isfinite(y_score)):
+        raise ValueError(f"{score_name} contains NaN or infinity")
+    if probabilities and (y_score.min() < 0 or y_score.max() > 1):
+        raise ValueError(
+            f"{score_name} must be probabilities in [0, 1], got values in "
+            f"[{y_score.min():.4g}, {y_score.max():.4g}]; apply a sigmoid or softmax first"
+        )
+    return y_true, y_score
+
+
+def binary_targets(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
+    """Return y_true as a 0/1 float vector, checking that it is binary."""
+    classes = np.unique(y_true)
+    if classes.size > 2:
+        raise ValueError(
+            f"y_true must be binary for a curve, got {classes.size} classes {classes.tolist()}"
+        )
+    if pos_label is None:
+        if classes.dtype.kind in "US" or not (
+            set(classes.tolist()) <= {0, 1} or set(classes.tolist()) <= {-1, 1}
+        ):
+            raise ValueError(
+                f"y_true has labels {classes.tolist()}: pass pos_label to say which one is "
+                "positive (it is inferred only for {0, 1} and {-1, 1})"
+            )
+        pos_label = 1
+    positive = y_true == pos_label
+    n_pos = int(positive.sum())
+    if n_pos == 0 or n_pos == y_true.size:
+        which = "no positive" if n_pos == 0 else "no negative"
+        raise ValueError(
+            f"y_true has {which} sample (pos_label={pos_label!r}): ROC and PR curves need "
+            "both classes"
+        )
+    return positive.astype(np.float64)
