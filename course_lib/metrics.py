@@ -16,8 +16,10 @@ See the book: 02_metrics.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,9 @@ __all__ = [
 _AVERAGES = ("binary", "micro", "macro", "weighted", None)
 
 
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
 class UndefinedMetricWarning(UserWarning):
     """A ratio had a zero denominator and ``zero_division="warn"`` replaced it by 0."""
 
@@ -65,20 +70,35 @@ def _check_zero_division(zero_division: Any) -> None:
         raise ValueError(f'zero_division must be "warn", 0, 1 or np.nan, got {zero_division!r}')
 
 
-def _divide(num: np.ndarray, den: np.ndarray, zero_division: Any, what: str) -> np.ndarray:
-    """num / den, with 0/0 replaced as ``zero_division`` says (warning if "warn")."""
+def _caller_stacklevel() -> int:
+    """The stack level of the first frame outside course_lib, for warnings.warn."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def _divide(
+    num: np.ndarray, den: np.ndarray, zero_division: Any, what: str, *, warn: bool = True
+) -> np.ndarray:
+    """num / den, with 0/0 replaced as ``zero_division`` says.
+
+    With ``zero_division="warn"`` the value is 0 and, if ``warn``, a warning
+    points at the caller's line (not at this module).
+    """
     num = np.asarray(num, dtype=np.float64)
     den = np.asarray(den, dtype=np.float64)
     zero = den == 0
     out = np.divide(num, den, out=np.zeros_like(num), where=~zero)
     if np.any(zero):
         if zero_division == "warn":
-            warnings.warn(
-                f"{what} is ill-defined (0/0) and set to 0.0; pass zero_division to "
-                "choose the value and silence this warning",
-                UndefinedMetricWarning,
-                stacklevel=3,
-            )
+            if warn:
+                warnings.warn(
+                    f"{what} is ill-defined (0/0) and set to 0.0; pass zero_division to "
+                    "choose the value and silence this warning",
+                    UndefinedMetricWarning,
+                    stacklevel=_caller_stacklevel(),
+                )
             fill = 0.0
         else:
             fill = float(zero_division)
@@ -263,14 +283,27 @@ def precision_recall_fscore_support(
     support : ndarray of shape (n_labels,) or None
         Number of true samples per class; None when averaged.
     """
+    return _prfs(
+        y_true,
+        y_pred,
+        labels,
+        pos_label,
+        average,
+        zero_division,
+        warn_for=("precision", "recall", "f1"),
+    )
+
+
+def _prfs(y_true, y_pred, labels, pos_label, average, zero_division, *, warn_for):
+    """The work of precision_recall_fscore_support; warns only for ``warn_for``."""
     _check_zero_division(zero_division)
     tp, fp, fn, _ = _counts(y_true, y_pred, labels, pos_label, average)
     support = tp + fn
     if average == "micro":
         tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
-    precision = _divide(tp, tp + fp, zero_division, "Precision")
-    recall = _divide(tp, tp + fn, zero_division, "Recall")
-    f1 = _divide(2 * tp, 2 * tp + fp + fn, zero_division, "F1")
+    precision = _divide(tp, tp + fp, zero_division, "Precision", warn="precision" in warn_for)
+    recall = _divide(tp, tp + fn, zero_division, "Recall", warn="recall" in warn_for)
+    f1 = _divide(2 * tp, 2 * tp + fp + fn, zero_division, "F1", warn="f1" in warn_for)
     if average is None:
         return precision, recall, f1, support
     return (
@@ -289,13 +322,8 @@ def precision_score(
     >>> precision_score([0, 1, 1, 0], [1, 1, 1, 0])
     0.6666666666666666
     """
-    return precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        zero_division=zero_division,
+    return _prfs(
+        y_true, y_pred, labels, pos_label, average, zero_division, warn_for=("precision",)
     )[0]
 
 
@@ -307,14 +335,7 @@ def recall_score(
     >>> recall_score([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
     """
-    return precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        zero_division=zero_division,
-    )[1]
+    return _prfs(y_true, y_pred, labels, pos_label, average, zero_division, warn_for=("recall",))[1]
 
 
 def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero_division="warn"):
@@ -325,14 +346,7 @@ def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", zero
     >>> round(f1_score([0, 0, 0, 1, 2], [0, 0, 1, 1, 2], average="macro"), 4)
     0.8222
     """
-    return precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        zero_division=zero_division,
-    )[2]
+    return _prfs(y_true, y_pred, labels, pos_label, average, zero_division, warn_for=("f1",))[2]
 
 
 def specificity_score(

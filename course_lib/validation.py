@@ -44,7 +44,7 @@ def check_labels(y: Any, name: str) -> np.ndarray:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or infinity; labels must be finite")
         if not np.all(arr == np.round(arr)):
-            bad = arr[arr != np.round(arr)][0]
+            bad = arr[arr != np.round(arr)][0].item()
             raise ValueError(
                 f"{name} must hold class labels (integers or strings), got the "
                 f"non-integer value {bad!r}; did you pass scores instead of labels?"
