@@ -157,10 +157,10 @@ def check_close(
     if received is None:
         _fail(name, case, expected, received, "the function returned None: add a `return`")
     check_shape(received, exp.shape, name=name, case=case)
-    try:
-        rec = _as_array(received).astype(np.float64)
-    except (TypeError, ValueError):
-        _fail(name, case, exp, received, "the result is not a number")
+    rec = _as_array(received)
+    if rec.dtype.kind not in "biuf":  # strings and objects would convert silently
+        _fail(name, case, exp, received, f"the result is not a number (dtype {rec.dtype})")
+    rec = rec.astype(np.float64)
     close = np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True)
     if np.all(close):
         return

@@ -56,6 +56,11 @@ def make_imbalanced(
     _check_count(n_features, "n_features", 2)
     _check_fraction(positive_fraction, "positive_fraction")
     _check_fraction(test_size, "test_size")
+    if round(n_samples * positive_fraction) < 2:
+        raise ValueError(
+            f"positive_fraction={positive_fraction!r} of n_samples={n_samples} gives fewer than "
+            "2 positives, so train and test cannot both hold one; raise either"
+        )
     X, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -87,7 +92,8 @@ def make_scores(
     Returns
     -------
     y_true : ndarray of shape (n_samples,), int64 in {0, 1}
-    y_score : ndarray of shape (n_samples,), float64 in (0, 1)
+    y_score : ndarray of shape (n_samples,), float64 in [0, 1]
+        (strictly inside unless a huge ``separation`` saturates the sigmoid)
     """
     _check_count(n_samples, "n_samples", 2)
     _check_fraction(positive_fraction, "positive_fraction")

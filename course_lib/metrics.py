@@ -119,7 +119,12 @@ def accuracy_score(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(y_true == y_pred))
 
 
-def _resolve_labels(y_true, y_pred, labels) -> np.ndarray:
+def _resolve_labels(y_true, y_pred, labels, *, require_in_true: bool = True) -> np.ndarray:
+    """The labels to report, in order: the given ones (checked) or all that occur.
+
+    A confusion matrix needs at least one listed label in ``y_true``; a per-class
+    score does not (the precision of a class that is only ever predicted is 0).
+    """
     present = np.union1d(y_true, y_pred)
     if labels is None:
         return present
@@ -128,7 +133,7 @@ def _resolve_labels(y_true, y_pred, labels) -> np.ndarray:
         raise ValueError(f"labels must be a non-empty 1-D list, got shape {labels.shape}")
     if np.unique(labels).size != labels.size:
         raise ValueError(f"labels must not repeat a label, got {labels.tolist()}")
-    if not np.any(np.isin(y_true, labels)):
+    if require_in_true and not np.any(np.isin(y_true, labels)):
         raise ValueError(f"none of labels={labels.tolist()} occurs in y_true")
     return labels
 
@@ -210,8 +215,8 @@ def multilabel_confusion_matrix(
            [0, 1]])
     """
     y_true, y_pred = check_label_pair(y_true, y_pred)
-    cm = _confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels))
-    tp, fp, fn, tn = _one_vs_rest(cm)
+    labels = _resolve_labels(y_true, y_pred, labels)
+    tp, fp, fn, tn = _per_class_counts(y_true, y_pred, labels)
     return np.stack([tn, fp, fn, tp], axis=1).reshape(-1, 2, 2)
 
 
@@ -233,7 +238,12 @@ def _counts(y_true, y_pred, labels, pos_label, average):
             )
         labels = [pos_label]
     else:
-        labels = _resolve_labels(y_true, y_pred, labels)
+        labels = _resolve_labels(y_true, y_pred, labels, require_in_true=False)
+    return _per_class_counts(y_true, y_pred, labels)
+
+
+def _per_class_counts(y_true, y_pred, labels):
+    """One-vs-rest (tp, fp, fn, tn) for ``labels``, counted over every sample."""
     # count over every label seen, so that one-vs-rest TN includes all others
     universe = np.union1d(np.union1d(y_true, y_pred), labels)
     tp, fp, fn, tn = _one_vs_rest(_confusion(y_true, y_pred, universe))
@@ -250,7 +260,9 @@ def _average(values: np.ndarray, support: np.ndarray, average: str | None):
         return float("nan")
     if average == "weighted":
         weights = support[kept]
-        return float(np.average(values[kept], weights=weights)) if weights.sum() else 0.0
+        if weights.sum() > 0:
+            return float(np.average(values[kept], weights=weights))
+        # no kept class occurs in y_true: every weight is 0, so fall back to the plain mean
     return float(values[kept].mean())
 
 

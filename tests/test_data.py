@@ -1,0 +1,181 @@
+"""Tests for course_lib.data: shapes, dtypes, determinism, stratification, validation."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from course_lib.data import load_digits_split, make_imbalanced, make_scores
+
+
+def normal_cdf(x: float) -> float:
+    """Phi(x), the standard normal CDF."""
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+# --------------------------------------------------------------------------- #
+# make_imbalanced
+# --------------------------------------------------------------------------- #
+def test_make_imbalanced_shapes_and_dtypes():
+    """Are the four arrays split 70/30 with the requested features, float64 and int64?"""
+    X_train, X_test, y_train, y_test = make_imbalanced(1000, n_features=6, test_size=0.3)
+    assert X_train.shape == (700, 6) and X_test.shape == (300, 6)
+    assert y_train.shape == (700,) and y_test.shape == (300,)
+    assert X_train.dtype == np.float64 and X_test.dtype == np.float64
+    assert y_train.dtype == np.int64 and y_test.dtype == np.int64
+    assert set(np.unique(np.r_[y_train, y_test])) == {0, 1}
+
+
+def test_make_imbalanced_same_seed_same_data():
+    """Does the same seed give identical arrays, and another seed different ones?"""
+    first = make_imbalanced(300, random_state=7)
+    again = make_imbalanced(300, random_state=7)
+    other = make_imbalanced(300, random_state=8)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+
+
+@pytest.mark.parametrize("positive_fraction", [0.05, 0.2, 0.5])
+@pytest.mark.parametrize("test_size", [0.2, 0.3])
+def test_make_imbalanced_is_stratified(positive_fraction, test_size):
+    """Do train and test both keep the requested share of positives (within 1 point)?"""
+    _, _, y_train, y_test = make_imbalanced(
+        2000, positive_fraction=positive_fraction, test_size=test_size, random_state=3
+    )
+    assert abs(y_train.mean() - positive_fraction) <= 0.01
+    assert abs(y_test.mean() - positive_fraction) <= 0.01
+
+
+def test_make_imbalanced_class_sep_makes_the_task_easier():
+    """Is a larger class_sep easier: do the class means lie further apart?"""
+
+    def mean_gap(class_sep):
+        X, _, y, _ = make_imbalanced(2000, positive_fraction=0.3, class_sep=class_sep)
+        return np.linalg.norm(X[y == 1].mean(axis=0) - X[y == 0].mean(axis=0))
+
+    assert mean_gap(3.0) > mean_gap(0.5)
+
+
+def test_make_imbalanced_too_few_positives_names_the_argument():
+    """Does a positive_fraction too small for n_samples raise naming positive_fraction?"""
+    with pytest.raises(ValueError, match="positive_fraction"):
+        make_imbalanced(100, positive_fraction=0.01)
+
+
+# --------------------------------------------------------------------------- #
+# make_scores
+# --------------------------------------------------------------------------- #
+def test_make_scores_shapes_dtypes_and_range():
+    """Are y_true int64 in {0, 1} with round(fraction * n) positives, scores in (0, 1)?"""
+    y_true, y_score = make_scores(500, positive_fraction=0.1)
+    assert y_true.shape == (500,) and y_score.shape == (500,)
+    assert y_true.dtype == np.int64 and y_score.dtype == np.float64
+    assert set(np.unique(y_true)) == {0, 1}
+    assert y_true.sum() == 50
+    assert np.all((y_score > 0) & (y_score < 1))
+
+
+@pytest.mark.parametrize(("n_samples", "positive_fraction"), [(2, 0.01), (10, 0.99)])
+def test_make_scores_keeps_both_classes(n_samples, positive_fraction):
+    """Does an extreme fraction still leave at least one sample of each class?"""
+    y_true, _ = make_scores(n_samples, positive_fraction=positive_fraction)
+    assert 0 < y_true.sum() < n_samples
+
+
+def test_make_scores_same_seed_same_data():
+    """Does the same seed give identical arrays, and another seed different ones?"""
+    y1, s1 = make_scores(200, random_state=5)
+    y2, s2 = make_scores(200, random_state=5)
+    y3, s3 = make_scores(200, random_state=6)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(s1, s2)
+    assert not np.array_equal(s1, s3)
+    assert not np.array_equal(y1, y3)
+
+
+@pytest.mark.parametrize("separation", [0.0, 0.5, 1.5, 3.0])
+def test_make_scores_auc_is_phi_of_separation(separation):
+    """Is the ROC AUC close to Phi(d / sqrt(2)) for n = 20000 (within 0.01)?"""
+    y_true, y_score = make_scores(20000, separation=separation, random_state=0)
+    expected = normal_cdf(separation / math.sqrt(2))
+    assert abs(roc_auc_score(y_true, y_score) - expected) <= 0.01
+
+
+def test_make_scores_positives_score_higher():
+    """Is the mean positive logit +d/2 and the mean negative logit -d/2?"""
+    y_true, y_score = make_scores(20000, separation=2.0)
+    logit = np.log(y_score / (1 - y_score))
+    np.testing.assert_allclose(logit[y_true == 1].mean(), 1.0, atol=0.05)
+    np.testing.assert_allclose(logit[y_true == 0].mean(), -1.0, atol=0.05)
+    np.testing.assert_allclose(logit[y_true == 1].std(), 1.0, atol=0.05)
+
+
+def test_make_scores_stay_probabilities_for_large_separation():
+    """Do scores stay finite probabilities, ranked perfectly, when classes are far apart?"""
+    y_true, y_score = make_scores(100, separation=100.0)
+    assert np.all(np.isfinite(y_score)) and y_score.min() >= 0.0 and y_score.max() <= 1.0
+    assert y_score[y_true == 1].min() > y_score[y_true == 0].max()
+
+
+# --------------------------------------------------------------------------- #
+# load_digits_split
+# --------------------------------------------------------------------------- #
+def test_load_digits_split_shapes_dtypes_and_scale():
+    """Are the 1,797 digits split 1347/450, with pixels scaled to [0, 1]?"""
+    X_train, X_test, y_train, y_test = load_digits_split()
+    assert X_train.shape == (1347, 64) and X_test.shape == (450, 64)
+    assert y_train.shape == (1347,) and y_test.shape == (450,)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    assert set(np.unique(y_test)) == set(range(10))
+
+
+def test_load_digits_split_unscaled_and_test_size():
+    """Does scale=False keep pixel values 0..16, and test_size set the split?"""
+    X_train, X_test, _, _ = load_digits_split(scale=False, test_size=0.5)
+    assert X_train.max() == 16.0
+    assert X_train.shape[0] + X_test.shape[0] == 1797
+    assert abs(X_test.shape[0] - 1797 / 2) <= 1
+
+
+def test_load_digits_split_is_stratified_and_deterministic():
+    """Does each digit keep its share in the test set, and the same seed the same split?"""
+    _, X_test, y_train, y_test = load_digits_split(random_state=1)
+    _, X_again, _, _ = load_digits_split(random_state=1)
+    _, X_other, _, _ = load_digits_split(random_state=2)
+    np.testing.assert_array_equal(X_test, X_again)
+    assert not np.array_equal(X_test, X_other)
+    share_train = np.bincount(y_train, minlength=10) / y_train.size
+    share_test = np.bincount(y_test, minlength=10) / y_test.size
+    np.testing.assert_allclose(share_test, share_train, atol=0.01)
+
+
+# --------------------------------------------------------------------------- #
+# Invalid arguments
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    ("fn", "kwargs", "argument"),
+    [
+        (make_imbalanced, {"n_samples": 10}, "n_samples"),
+        (make_imbalanced, {"n_samples": 100.0}, "n_samples"),
+        (make_imbalanced, {"n_samples": True}, "n_samples"),
+        (make_imbalanced, {"n_features": 1}, "n_features"),
+        (make_imbalanced, {"positive_fraction": 0.0}, "positive_fraction"),
+        (make_imbalanced, {"positive_fraction": 1.0}, "positive_fraction"),
+        (make_imbalanced, {"positive_fraction": -0.1}, "positive_fraction"),
+        (make_imbalanced, {"test_size": 1.5}, "test_size"),
+        (make_scores, {"n_samples": 1}, "n_samples"),
+        (make_scores, {"positive_fraction": 1.2}, "positive_fraction"),
+        (make_scores, {"separation": -1.0}, "separation"),
+        (load_digits_split, {"test_size": 0}, "test_size"),
+        (load_digits_split, {"test_size": 1}, "test_size"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else None,
+)
+def test_invalid_arguments_raise_naming_the_argument(fn, kwargs, argument):
+    """Is a bad argument rejected with a ValueError that names it and shows its value?"""
+    with pytest.raises(ValueError, match=argument) as info:
+        fn(**kwargs)
+    assert repr(next(iter(kwargs.values()))) in str(info.value)
