@@ -67,6 +67,21 @@ def _fail(name: str, case: str | None, expected: Any, received: Any, detail: str
     raise CheckError(message)
 
 
+def _fail_at_first(
+    name: str, case: str | None, expected: np.ndarray, received: np.ndarray, wrong: np.ndarray
+) -> None:
+    """Fail, pointing at the first index where ``wrong`` is True."""
+    index = tuple(int(i) for i in np.argwhere(wrong)[0])
+    _fail(
+        name,
+        case,
+        expected,
+        received,
+        f"first difference at index {index}: expected {expected[index].item()!r}, "
+        f"received {received[index].item()!r}",
+    )
+
+
 def check_type(
     value: Any,
     expected_type: type | tuple[type, ...],
@@ -129,15 +144,7 @@ def check_equal(
     rec = _as_array(received)
     unequal = rec != exp
     if np.any(unequal):
-        index = tuple(int(i) for i in np.argwhere(unequal)[0])
-        _fail(
-            name,
-            case,
-            exp,
-            rec,
-            f"first difference at index {index}: expected {exp[index].item()!r}, "
-            f"received {rec[index].item()!r}",
-        )
+        _fail_at_first(name, case, exp, rec, unequal)
 
 
 def check_close(
@@ -173,15 +180,7 @@ def check_close(
             f"difference {abs(float(rec) - float(exp)):.3g} exceeds the tolerance "
             f"(rtol={rtol:g}, atol={atol:g})",
         )
-    index = tuple(int(i) for i in np.argwhere(~close)[0])
-    _fail(
-        name,
-        case,
-        exp,
-        rec,
-        f"first difference at index {index}: expected {exp[index].item()!r}, "
-        f"received {rec[index].item()!r}",
-    )
+    _fail_at_first(name, case, exp, rec, ~close)
 
 
 def check_raises(

@@ -41,6 +41,7 @@ __all__ = [
     "f1_score",
     "log_loss",
     "multilabel_confusion_matrix",
+    "normalize_confusion_matrix",
     "precision_recall_curve",
     "precision_recall_fscore_support",
     "precision_score",
@@ -193,8 +194,21 @@ def confusion_matrix(
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f'normalize must be None, "true", "pred" or "all", got {normalize!r}')
     cm = _confusion(y_true, y_pred, _resolve_labels(y_true, y_pred, labels))
-    if normalize is None:
-        return cm
+    return cm if normalize is None else normalize_confusion_matrix(cm, normalize)
+
+
+def normalize_confusion_matrix(cm: Any, normalize: str) -> np.ndarray:
+    """Divide counts by the row sums ("true"), column sums ("pred") or total ("all").
+
+    A row or column with no samples gives 0, not NaN.
+
+    >>> normalize_confusion_matrix([[1, 1], [0, 2]], "true")
+    array([[0.5, 0.5],
+           [0. , 1. ]])
+    """
+    if normalize not in ("true", "pred", "all"):
+        raise ValueError(f'normalize must be "true", "pred" or "all", got {normalize!r}')
+    cm = np.asarray(cm)
     axis = {"true": 1, "pred": 0, "all": None}[normalize]
     total = cm.sum(axis=axis, keepdims=axis is not None)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -60,10 +60,7 @@ def plot_confusion_matrix(
         raise ValueError(f"labels must name {n} classes, got {len(labels)}")
     shown = cm.astype(np.float64)
     if normalize is not None:
-        axis = {"true": 1, "pred": 0, "all": None}[normalize]
-        total = cm.sum(axis=axis, keepdims=axis is not None)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shown = np.nan_to_num(cm / total)
+        shown = metrics.normalize_confusion_matrix(cm, normalize)
     ax = _axes(ax)
     image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=shown.max() if shown.max() > 0 else 1)
     threshold = (shown.max() + shown.min()) / 2
