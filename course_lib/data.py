@@ -11,10 +11,16 @@ the same data for the same seed on every machine.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits, make_classification, make_moons
 from sklearn.model_selection import train_test_split
 
-__all__ = ["load_digits_split", "make_imbalanced", "make_scores"]
+__all__ = [
+    "load_digits_split",
+    "make_imbalanced",
+    "make_scores",
+    "make_two_moons",
+    "make_xor",
+]
 
 
 def _check_fraction(value: float, name: str) -> None:
@@ -131,4 +137,52 @@ def load_digits_split(*, test_size: float = 0.25, scale: bool = True, random_sta
         test_size=test_size,
         stratify=digits.target,
         random_state=random_state,
+    )
+
+
+def make_xor(n_samples: int = 200, *, noise: float = 0.15, random_state: int = 0):
+    """The XOR problem: four clouds at the corners of the square [-1, 1]^2.
+
+    The label is 1 when exactly one coordinate of the cloud's centre is
+    positive: x1 XOR x2. No straight line separates the classes. With
+    ``noise=0`` the points are the four corners themselves (repeated).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64 in {0, 1}
+    """
+    _check_count(n_samples, "n_samples", 4)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    rng = np.random.default_rng(random_state)
+    corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    which = np.arange(n_samples) % 4
+    rng.shuffle(which)
+    X = corners[which] + noise * rng.standard_normal((n_samples, 2))
+    y = ((corners[which, 0] > 0) != (corners[which, 1] > 0)).astype(np.int64)
+    return X, y
+
+
+def make_two_moons(
+    n_samples: int = 1000,
+    *,
+    noise: float = 0.2,
+    test_size: float = 0.3,
+    random_state: int = 0,
+):
+    """scikit-learn's two interleaving half-circles, split into train and test.
+
+    Returns
+    -------
+    X_train, X_test : ndarray of shape (n, 2), float64
+    y_train, y_test : ndarray of shape (n,), int64 in {0, 1}
+    """
+    _check_count(n_samples, "n_samples", 10)
+    _check_fraction(test_size, "test_size")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+    return train_test_split(
+        X, y.astype(np.int64), test_size=test_size, stratify=y, random_state=random_state
     )

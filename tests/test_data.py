@@ -179,3 +179,54 @@ def test_invalid_arguments_raise_naming_the_argument(fn, kwargs, argument):
     with pytest.raises(ValueError, match=argument) as info:
         fn(**kwargs)
     assert repr(next(iter(kwargs.values()))) in str(info.value)
+
+
+# --------------------------------------------------------------------------- #
+# make_xor and make_two_moons (chapter 01)
+# --------------------------------------------------------------------------- #
+def test_make_xor_labels_are_the_xor_of_the_signs():
+    """Is every label x1 XOR x2 of its corner, with the four corners equally used?"""
+    from course_lib.data import make_xor
+
+    X, y = make_xor(400, noise=0.0)
+    assert X.shape == (400, 2) and y.dtype == np.int64
+    np.testing.assert_array_equal(y, ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64))
+    corners, counts = np.unique(X, axis=0, return_counts=True)
+    assert corners.shape == (4, 2) and set(counts) == {100}
+
+
+def test_make_xor_is_not_linearly_separable():
+    """Does the best linear classifier stay far from 100 % on XOR?"""
+    from sklearn.linear_model import LogisticRegression
+
+    from course_lib.data import make_xor
+
+    X, y = make_xor(400, noise=0.1)
+    assert LogisticRegression().fit(X, y).score(X, y) < 0.8
+
+
+def test_make_two_moons_split_and_determinism():
+    from course_lib.data import make_two_moons
+
+    a = make_two_moons(500, random_state=3)
+    b = make_two_moons(500, random_state=3)
+    assert a[0].shape == (350, 2) and a[1].shape == (150, 2)
+    for left, right in zip(a, b, strict=True):
+        np.testing.assert_array_equal(left, right)
+    assert abs(a[3].mean() - 0.5) < 0.02
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: __import__("course_lib.data").data.make_xor(2), "n_samples"),
+        (lambda: __import__("course_lib.data").data.make_xor(8, noise=-1), "noise"),
+        (
+            lambda: __import__("course_lib.data").data.make_two_moons(100, test_size=1.5),
+            "test_size",
+        ),
+    ],
+)
+def test_chapter01_generators_reject_bad_arguments(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
