@@ -1,27 +1,36 @@
-"""Figures the book draws again and again: confusion matrices, ROC and PR curves.
+"""Figures the book draws again and again: decision boundaries, softmax, metric curves.
 
 Each function draws on a Matplotlib ``Axes`` (a new one if none is given),
 labels the axes, and returns the ``Axes`` so that a notebook can add to it.
+:func:`animate_decision_boundary` returns an animation that the book embeds
+with ``anim.to_jshtml()``, so it plays in the HTML page without a kernel.
 
-See the book: 02_metrics.
+See the book: 01_foundations, 02_metrics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from course_lib import metrics
+from course_lib.foundations import softmax
+from course_lib.validation import to_numpy
 
 __all__ = [
+    "animate_decision_boundary",
     "plot_confusion_matrix",
+    "plot_decision_boundary",
     "plot_pr_curve",
     "plot_roc_curve",
+    "plot_softmax_temperatures",
     "plot_threshold_panel",
 ]
 
@@ -222,3 +231,232 @@ def plot_threshold_panel(
     )
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- #
+# Decision boundaries (chapter 01)
+# --------------------------------------------------------------------------- #
+def _check_points(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X, y = to_numpy(X, "X"), to_numpy(y, "y")
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (n_samples, 2) (points in the plane), got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},), one label per point, got {y.shape}")
+    return X.astype(np.float64), y
+
+
+def _grid(X: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, tuple]:
+    """Pixel centres of a resolution x resolution grid over the data plus a margin.
+
+    The margin is a fraction of each axis' span. Returns the points, shape
+    (resolution**2, 2), row by row from the bottom, and the image extent.
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    if not 0 <= margin < np.inf:
+        raise ValueError(f"margin must be >= 0 (a fraction of the data's span), got {margin!r}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = margin * np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad, hi + pad
+    cells = (np.arange(resolution) + 0.5) / resolution  # (resolution,)
+    xs, ys = lo[0] + cells * (hi[0] - lo[0]), lo[1] + cells * (hi[1] - lo[1])
+    xx, yy = np.meshgrid(xs, ys)  # (resolution, resolution), y along the rows
+    return np.c_[xx.ravel(), yy.ravel()], (lo[0], hi[0], lo[1], hi[1])
+
+
+def _grid_values(predict_proba: Callable, grid: np.ndarray, resolution: int):
+    """P(class 1) on the grid (n_classes = 2) or the argmax class (n_classes > 2)."""
+    P = to_numpy(predict_proba(grid), "predict_proba(X)").astype(np.float64)
+    if P.ndim == 2 and P.shape[1] == 1:
+        P = P[:, 0]
+    if P.shape[0] != grid.shape[0] or P.ndim not in (1, 2):
+        raise ValueError(
+            f"predict_proba must map (n, 2) points to shape (n,) or (n, n_classes), "
+            f"got {P.shape} for n = {grid.shape[0]}"
+        )
+    if P.ndim == 1 or P.shape[1] == 2:
+        Z, n_classes = (P if P.ndim == 1 else P[:, 1]), 2
+    else:
+        Z, n_classes = np.argmax(P, axis=1).astype(np.float64), P.shape[1]
+    return Z.reshape(resolution, resolution), n_classes
+
+
+def _draw_boundary(ax: Axes, Z: np.ndarray, n_classes: int, extent: tuple, X, y, title: str):
+    """The image of Z, the 0.5 contour (two classes) and the points; returns the first two."""
+    if n_classes == 2:
+        cmap, vmin, vmax, label = plt.get_cmap("RdBu_r"), 0.0, 1.0, "P(class 1 | x)"
+    else:
+        cmap = ListedColormap(plt.get_cmap("tab10").colors[:n_classes])
+        vmin, vmax, label = -0.5, n_classes - 0.5, "predicted class"
+    style = {"origin": "lower", "extent": extent, "aspect": "auto", "interpolation": "nearest"}
+    image = ax.imshow(Z, cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.75, **style)
+    contour = _draw_contour(ax, Z, n_classes, extent)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=vmin, vmax=vmax, s=18, edgecolors="k")
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel("$x_1$ (feature 1)")
+    ax.set_ylabel("$x_2$ (feature 2)")
+    ax.set_title(title)
+    ticks = None if n_classes == 2 else range(n_classes)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label, ticks=ticks)
+    return image, contour
+
+
+def _draw_contour(ax: Axes, Z: np.ndarray, n_classes: int, extent: tuple):
+    """The decision boundary P = 0.5 as a black line, when the map crosses it (else None)."""
+    if n_classes != 2 or not Z.min() < 0.5 < Z.max():
+        return None
+    xs = np.linspace(extent[0], extent[1], 2 * Z.shape[1] + 1)[1::2]  # pixel centres
+    ys = np.linspace(extent[2], extent[3], 2 * Z.shape[0] + 1)[1::2]
+    return ax.contour(xs, ys, Z, levels=[0.5], colors="k", linewidths=1.5)
+
+
+def plot_decision_boundary(
+    predict_proba: Callable[[np.ndarray], Any],
+    X: Any,
+    y: Any,
+    *,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    margin: float = 0.1,
+    title: str = "Decision boundary",
+) -> Axes:
+    """Colour the plane by what a classifier predicts, with the data on top.
+
+    For two classes the colour is P(class 1 | x) and a black line marks the
+    boundary P = 0.5; for more classes it is the predicted (argmax) class.
+
+    Parameters
+    ----------
+    predict_proba : callable
+        Maps an (n, 2) array of points to probabilities of shape (n,) (class
+        1), (n, 2) or (n, n_classes), such as ``MLP.predict_proba``; a
+        function returning labels in {0, 1}, such as ``Perceptron.predict``,
+        works too.
+    X : array-like of shape (n_samples, 2)
+    y : array-like of shape (n_samples,)
+        Class labels, for the colour of the points.
+    resolution : int
+        Grid points per axis.
+    margin : float
+        Space around the data, as a fraction of its span on each axis.
+
+    >>> from course_lib.foundations import Perceptron
+    >>> X, y = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]
+    >>> p = Perceptron()
+    >>> _ = p.fit(X, y, num_epochs=10)
+    >>> plot_decision_boundary(p.predict, X, y, resolution=50).get_title()
+    'Decision boundary'
+
+    See the book: 01_foundations.
+    """
+    X, y = _check_points(X, y)
+    grid, extent = _grid(X, resolution, margin)
+    Z, n_classes = _grid_values(predict_proba, grid, resolution)
+    ax = _axes(ax)
+    _draw_boundary(ax, Z, n_classes, extent, X, y, title)
+    return ax
+
+
+def animate_decision_boundary(
+    snapshots: Sequence[tuple[Any, Callable[[np.ndarray], Any]]],
+    X: Any,
+    y: Any,
+    *,
+    interval: int = 200,
+    resolution: int = 100,
+    margin: float = 0.1,
+    title: str = "Decision boundary",
+) -> FuncAnimation:
+    """An animation of the decision boundary during training, one frame per snapshot.
+
+    Each snapshot is a pair ``(epoch, predict_proba)``, where ``predict_proba``
+    is as in :func:`plot_decision_boundary` and must not change afterwards:
+    record a copy of the network, for example with
+    ``fit(..., callback=lambda epoch, net: snapshots.append((epoch,
+    copy.deepcopy(net).predict_proba)))``. Every grid is computed here, once.
+
+    Returns
+    -------
+    FuncAnimation
+        Its figure is closed, so that a notebook shows nothing by itself;
+        embed it with ``IPython.display.HTML(anim.to_jshtml())``.
+
+    See the book: 01_foundations.
+    """
+    if len(snapshots) == 0:
+        raise ValueError("snapshots must hold at least one (epoch, predict_proba) pair")
+    X, y = _check_points(X, y)
+    grid, extent = _grid(X, resolution, margin)
+    frames = [(epoch, *_grid_values(f, grid, resolution)) for epoch, f in snapshots]
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    epoch, Z, n_classes = frames[0]
+    image, contour = _draw_boundary(ax, Z, n_classes, extent, X, y, f"{title}, epoch {epoch}")
+    drawn = {"contour": contour}  # the boundary line of the frame on screen
+
+    def update(i: int):
+        epoch, Z, _ = frames[i]
+        image.set_data(Z)
+        if drawn["contour"] is not None:
+            drawn["contour"].remove()
+        drawn["contour"] = _draw_contour(ax, Z, n_classes, extent)
+        ax.set_title(f"{title}, epoch {epoch}")
+        return [image]
+
+    anim = FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def plot_softmax_temperatures(
+    logits: Any,
+    temperatures: Sequence[float],
+    *,
+    class_names: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "Softmax with temperature",
+) -> Axes:
+    """Bars of softmax(logits / T), one group per class and one colour per temperature.
+
+    The static twin of :class:`course_lib.widgets.SoftmaxTemperatureExplorer`.
+
+    >>> ax = plot_softmax_temperatures([2.0, 1.0, 0.1], [0.5, 1.0, 5.0])
+    >>> len(ax.patches)  # 3 classes x 3 temperatures
+    9
+
+    See the book: 01_foundations.
+    """
+    logits = _check_logits(logits)
+    temperatures = list(temperatures)
+    if len(temperatures) == 0:
+        raise ValueError("temperatures must list at least one temperature T > 0")
+    names = _class_names(class_names, logits.size)
+    ax = _axes(ax)
+    width = 0.8 / len(temperatures)
+    positions = np.arange(logits.size)
+    for j, T in enumerate(temperatures):
+        offset = (j - (len(temperatures) - 1) / 2) * width
+        ax.bar(positions + offset, softmax(logits, T=T), width, label=f"T = {T:g}")
+    ax.set_xticks(positions, names)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("class")
+    ax.set_ylabel("probability softmax(h / T)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _check_logits(logits: Any) -> np.ndarray:
+    logits = to_numpy(logits, "logits")
+    if logits.ndim != 1 or logits.size < 2:
+        raise ValueError(f"logits must be 1-D with at least 2 classes, got shape {logits.shape}")
+    if not np.issubdtype(logits.dtype, np.number) or not np.all(np.isfinite(logits)):
+        raise ValueError("logits must hold finite numbers (no NaN or infinity)")
+    return logits.astype(np.float64)
+
+
+def _class_names(class_names: Sequence[str] | None, n: int) -> list[str]:
+    names = [str(k) for k in range(n)] if class_names is None else [str(c) for c in class_names]
+    if len(names) != n:
+        raise ValueError(f"class_names must name {n} classes, got {len(names)}")
+    return names

@@ -3,7 +3,7 @@
 The widgets need a running kernel to react; the book also shows the static
 figure so that the HTML page is complete without one.
 
-See the book: 02_metrics.
+See the book: 01_foundations, 02_metrics.
 """
 
 from __future__ import annotations
@@ -18,10 +18,16 @@ from IPython import get_ipython
 from IPython.display import display
 
 from course_lib import metrics
-from course_lib.plotting import plot_threshold_panel
+from course_lib.foundations import softmax
+from course_lib.plotting import (
+    _check_logits,
+    _class_names,
+    plot_softmax_temperatures,
+    plot_threshold_panel,
+)
 from course_lib.validation import check_scores
 
-__all__ = ["ThresholdExplorer"]
+__all__ = ["SoftmaxTemperatureExplorer", "ThresholdExplorer"]
 
 
 class ThresholdExplorer:
@@ -102,6 +108,96 @@ class ThresholdExplorer:
         )
         plot_threshold_panel(
             self.y_true, self.y_score, threshold, fig=self._fig, class_names=self.class_names
+        )
+        if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
+            return
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self._fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class SoftmaxTemperatureExplorer:
+    """A temperature slider over the bars of softmax(logits / T).
+
+    The slider is logarithmic, from T = 0.05 (almost one-hot on the largest
+    logit) to T = 20 (almost uniform); T = 1 is the plain softmax.
+
+    Parameters
+    ----------
+    logits : array-like of shape (n_classes,)
+        The scores h^L of one sample.
+    T : float in [0.05, 20]
+        Where the slider starts.
+    class_names : sequence of str, optional
+        Labels of the bars (default 0, 1, ...).
+
+    Examples
+    --------
+    >>> explorer = SoftmaxTemperatureExplorer([2.0, 1.0, 0.1])
+    >>> explorer.slider.value = 0.1
+    >>> explorer.probabilities.round(3)
+    array([1., 0., 0.])
+
+    See the book: 01_foundations.
+    """
+
+    T_MIN, T_MAX = 0.05, 20.0
+
+    def __init__(self, logits: Any, *, T: float = 1.0, class_names: Sequence[str] | None = None):
+        self.logits = _check_logits(logits)
+        self.class_names = _class_names(class_names, self.logits.size)
+        if (
+            isinstance(T, bool)
+            or not isinstance(T, int | float)
+            or not self.T_MIN <= T <= self.T_MAX
+        ):
+            raise ValueError(f"T must be a number in [{self.T_MIN}, {self.T_MAX}], got {T!r}")
+        self.slider = widgets.FloatLogSlider(
+            value=T,
+            base=10,
+            min=np.log10(self.T_MIN),
+            max=np.log10(self.T_MAX),
+            step=0.01,
+            description="T",
+            continuous_update=True,
+            readout_format=".2f",
+            layout=widgets.Layout(width="60%"),
+        )
+        self.summary = widgets.HTML()
+        self.output = widgets.Output()
+        self.probabilities = np.empty(0)
+        self._fig = plt.figure(figsize=(6, 3.5))
+        plt.close(self._fig)  # drawn into the Output widget only, not as a stray figure
+        self.slider.observe(self._on_change, names="value")
+        self._update(T)
+
+    @property
+    def widget(self) -> widgets.VBox:
+        """The assembled widget: slider, one-line summary, bar chart."""
+        return widgets.VBox([self.slider, self.summary, self.output])
+
+    def _on_change(self, change: dict) -> None:
+        self._update(change["new"])
+
+    def _update(self, T: float) -> None:
+        self.probabilities = softmax(self.logits, T=T)
+        p = self.probabilities
+        entropy = float(-np.sum(p[p > 0] * np.log(p[p > 0])))
+        self.summary.value = (
+            f"<b>T = {T:.2f}</b>: largest probability {p.max():.3f} "
+            f"({self.class_names[int(np.argmax(p))]}), entropy {entropy:.3f} nats "
+            f"(uniform: {np.log(p.size):.3f})"
+        )
+        self._fig.clear()
+        plot_softmax_temperatures(
+            self.logits,
+            [T],
+            class_names=self.class_names,
+            ax=self._fig.subplots(),
+            title=f"softmax(h / T) at T = {T:.2f}",
         )
         if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
             return
