@@ -30,7 +30,48 @@ from course_lib.validation import check_scores
 __all__ = ["SoftmaxTemperatureExplorer", "ThresholdExplorer"]
 
 
-class ThresholdExplorer:
+class _Explorer:
+    """What every explorer shares: a slider, a one-line summary and a redrawn figure.
+
+    A subclass builds ``self.slider`` and calls ``_start(value, figsize)``; its
+    ``_update(value)`` recomputes the state, sets ``self.summary.value`` and
+    draws into ``self._fig``.
+    """
+
+    slider: widgets.ValueWidget
+
+    def _start(self, value: float, figsize: tuple[float, float]) -> None:
+        self.summary = widgets.HTML()
+        self.output = widgets.Output()
+        self._fig = plt.figure(figsize=figsize)
+        plt.close(self._fig)  # drawn into the Output widget only, not as a stray figure
+        self.slider.observe(self._on_change, names="value")
+        self._update(value)
+
+    @property
+    def widget(self) -> widgets.VBox:
+        """The assembled widget: slider, one-line summary, figure."""
+        return widgets.VBox([self.slider, self.summary, self.output])
+
+    def _on_change(self, change: dict) -> None:
+        self._update(change["new"])
+
+    def _update(self, value: float) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _show(self) -> None:
+        """Put the redrawn figure in the Output widget (only under IPython)."""
+        if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
+            return
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self._fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class ThresholdExplorer(_Explorer):
     """A threshold slider that moves the operating point on the ROC and PR curves.
 
     Moving the slider recomputes the confusion matrix at the new threshold
@@ -82,21 +123,8 @@ class ThresholdExplorer:
             readout_format=".2f",
             layout=widgets.Layout(width="60%"),
         )
-        self.summary = widgets.HTML()
-        self.output = widgets.Output()
         self.point: dict[str, Any] = {}
-        self._fig = plt.figure(figsize=(13, 4))
-        plt.close(self._fig)  # drawn into the Output widget only, not as a stray figure
-        self.slider.observe(self._on_change, names="value")
-        self._update(threshold)
-
-    @property
-    def widget(self) -> widgets.VBox:
-        """The assembled widget: slider, one-line summary, figure."""
-        return widgets.VBox([self.slider, self.summary, self.output])
-
-    def _on_change(self, change: dict) -> None:
-        self._update(change["new"])
+        self._start(threshold, figsize=(13, 4))
 
     def _update(self, threshold: float) -> None:
         self.point = metrics.threshold_metrics(self.y_true, self.y_score, threshold)
@@ -109,17 +137,10 @@ class ThresholdExplorer:
         plot_threshold_panel(
             self.y_true, self.y_score, threshold, fig=self._fig, class_names=self.class_names
         )
-        if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
-            return
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self._fig)
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+        self._show()
 
 
-class SoftmaxTemperatureExplorer:
+class SoftmaxTemperatureExplorer(_Explorer):
     """A temperature slider over the bars of softmax(logits / T).
 
     The slider is logarithmic, from T = 0.05 (almost one-hot on the largest
@@ -166,21 +187,8 @@ class SoftmaxTemperatureExplorer:
             readout_format=".2f",
             layout=widgets.Layout(width="60%"),
         )
-        self.summary = widgets.HTML()
-        self.output = widgets.Output()
         self.probabilities = np.empty(0)
-        self._fig = plt.figure(figsize=(6, 3.5))
-        plt.close(self._fig)  # drawn into the Output widget only, not as a stray figure
-        self.slider.observe(self._on_change, names="value")
-        self._update(T)
-
-    @property
-    def widget(self) -> widgets.VBox:
-        """The assembled widget: slider, one-line summary, bar chart."""
-        return widgets.VBox([self.slider, self.summary, self.output])
-
-    def _on_change(self, change: dict) -> None:
-        self._update(change["new"])
+        self._start(T, figsize=(6, 3.5))
 
     def _update(self, T: float) -> None:
         self.probabilities = softmax(self.logits, T=T)
@@ -199,11 +207,4 @@ class SoftmaxTemperatureExplorer:
             ax=self._fig.subplots(),
             title=f"softmax(h / T) at T = {T:.2f}",
         )
-        if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
-            return
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self._fig)
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+        self._show()
