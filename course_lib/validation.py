@@ -16,8 +16,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
+from torch import Tensor
 
-__all__ = ["binary_targets", "check_label_pair", "check_labels", "check_scores", "to_numpy"]
+__all__ = [
+    "REDUCTIONS",
+    "apply_reduction",
+    "binary_targets",
+    "check_class_target",
+    "check_label_pair",
+    "check_labels",
+    "check_same_shape",
+    "check_scores",
+    "check_tensor",
+    "to_numpy",
+]
 
 
 def to_numpy(x: Any, name: str) -> np.ndarray:
@@ -123,3 +136,55 @@ def binary_targets(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
             "both classes"
         )
     return positive.astype(np.float64)
+
+
+# --------------------------------------------------------------------------- #
+# Tensors: the losses and every later chapter's layers
+# --------------------------------------------------------------------------- #
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_tensor(x: object, name: str) -> Tensor:
+    """``x`` itself if it is a tensor, else a TypeError naming ``name``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    return x
+
+
+def check_same_shape(a: Tensor, b: Tensor, name_a: str, name_b: str) -> None:
+    """Raise a ValueError naming both arguments when their shapes differ."""
+    check_tensor(a, name_a), check_tensor(b, name_b)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def apply_reduction(loss: Tensor, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> Tensor:
+    """Apply ``reduction`` ("mean", "sum" or "none") to per-element losses."""
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def check_class_target(logits: Tensor, target: Tensor, name: str = "logits") -> None:
+    """``logits`` of shape (N, C) and integer ``target`` of shape (N,) with values in [0, C)."""
+    check_tensor(logits, name), check_tensor(target, "target")
+    if logits.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, C), got {tuple(logits.shape)}")
+    if target.dtype.is_floating_point or target.dtype.is_complex or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if target.shape != logits.shape[:1]:
+        raise ValueError(
+            f"{name} and target must agree: {name} has shape {tuple(logits.shape)}, so target "
+            f"must have shape ({logits.shape[0]},), got {tuple(target.shape)}"
+        )
+    n_classes = logits.shape[1]
+    if target.numel() and (target.min() < 0 or target.max() >= n_classes):
+        raise ValueError(
+            f"target must hold class indices in [0, {n_classes - 1}] for {n_classes} classes, "
+            f"got values in [{int(target.min())}, {int(target.max())}]"
+        )
