@@ -1,0 +1,151 @@
+"""Chapter 04 learning-rate schedules as pure functions of the epoch (or step) t.
+
+Every schedule but ``linear_scaling_rule`` returns a *multiplicative factor*
+f(t) of the base learning rate, so it plugs into PyTorch unchanged::
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda t: cosine_annealing(t, T_max=50, eta_min_ratio=0.01)
+    )
+
+and alpha_t = alpha_0 * f(t). ``linear_scaling_rule`` returns a learning rate
+(Goyal et al. 2017, "Accurate, Large Minibatch SGD"); the cosine schedule is
+that of Loshchilov & Hutter (2017), SGDR, without restarts.
+
+See the book: 04_optimization.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    *("step_decay", "exponential_decay", "inverse_time_decay", "cosine_annealing"),
+    *("linear_warmup", "warmup_cosine", "linear_scaling_rule"),
+]
+
+
+def _check_int(value: int, name: str, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_range(value: float, name: str, low: float, high: float) -> None:
+    """low < value <= high (low excluded, as 0 for gamma and start_factor)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low < value <= high
+    if not ok:
+        raise ValueError(f"{name} must be a number in ({low}, {high}], got {value!r}")
+
+
+def step_decay(epoch: int, step_size: int, gamma: float) -> float:
+    """Step decay: f(t) = gamma^floor(t / step_size); equals ``StepLR``.
+
+    >>> [step_decay(t, step_size=2, gamma=0.5) for t in range(5)]
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+
+    See the book: 04_optimization.
+    """
+    _check_int(epoch, "epoch", 0)
+    _check_int(step_size, "step_size", 1)
+    _check_range(gamma, "gamma", 0.0, 1.0)
+    return float(gamma ** (epoch // step_size))
+
+
+def exponential_decay(epoch: int, gamma: float) -> float:
+    """Exponential decay: f(t) = gamma^t; equals ``ExponentialLR``.
+
+    >>> exponential_decay(3, gamma=0.5)
+    0.125
+
+    See the book: 04_optimization.
+    """
+    _check_int(epoch, "epoch", 0)
+    _check_range(gamma, "gamma", 0.0, 1.0)
+    return float(gamma**epoch)
+
+
+def inverse_time_decay(epoch: int, k: float) -> float:
+    """1/t decay: f(t) = 1 / (1 + k t); no PyTorch built-in, use ``LambdaLR``.
+
+    >>> inverse_time_decay(4, k=0.5)
+    0.3333333333333333
+
+    See the book: 04_optimization.
+    """
+    _check_int(epoch, "epoch", 0)
+    if not isinstance(k, (int, float)) or isinstance(k, bool) or not k >= 0:
+        raise ValueError(f"k must be a number >= 0, got {k!r}")
+    return 1.0 / (1.0 + k * epoch)
+
+
+def cosine_annealing(epoch: int, T_max: int, eta_min_ratio: float = 0.0) -> float:
+    """Cosine annealing: f(t) = r + (1 - r) (1 + cos(pi t / T_max)) / 2, r = eta_min / eta_0.
+
+    Closed form of ``CosineAnnealingLR(T_max, eta_min=r * lr)``; PyTorch's
+    scheduler updates the lr recursively, which agrees with this within float
+    rounding (tested to rtol 1e-10). Past ``T_max`` the cosine rises again, as in PyTorch.
+
+    >>> cosine_annealing(5, T_max=10, eta_min_ratio=0.0)
+    0.5
+
+    See the book: 04_optimization.
+    """
+    _check_int(epoch, "epoch", 0)
+    _check_int(T_max, "T_max", 1)
+    ok = isinstance(eta_min_ratio, (int, float)) and not isinstance(eta_min_ratio, bool)
+    if not (ok and 0.0 <= eta_min_ratio <= 1.0):
+        raise ValueError(f"eta_min_ratio must be a number in [0, 1], got {eta_min_ratio!r}")
+    return eta_min_ratio + (1.0 - eta_min_ratio) * (1.0 + math.cos(math.pi * epoch / T_max)) / 2
+
+
+def linear_warmup(epoch: int, warmup_epochs: int, start_factor: float = 1.0 / 3.0) -> float:
+    """Linear warm-up: f(t) = s + (1 - s) min(t, W) / W; equals ``LinearLR(s, 1.0, W)``.
+
+    >>> [linear_warmup(t, warmup_epochs=2, start_factor=0.5) for t in range(4)]
+    [0.5, 0.75, 1.0, 1.0]
+
+    See the book: 04_optimization.
+    """
+    _check_int(epoch, "epoch", 0)
+    _check_int(warmup_epochs, "warmup_epochs", 1)
+    _check_range(start_factor, "start_factor", 0.0, 1.0)
+    return start_factor + (1.0 - start_factor) * min(epoch, warmup_epochs) / warmup_epochs
+
+
+def warmup_cosine(
+    epoch: int,
+    warmup_epochs: int,
+    total_epochs: int,
+    start_factor: float = 1.0 / 3.0,
+    eta_min_ratio: float = 0.0,
+) -> float:
+    """Linear warm-up for W epochs, then cosine annealing over the remaining T - W.
+
+    f(t) = linear_warmup(t) for t < W, cosine_annealing(t - W, T - W, r) after;
+    equals ``SequentialLR([LinearLR(s, 1, W), CosineAnnealingLR(T - W, r lr)], [W])``.
+
+    >>> [round(warmup_cosine(t, 2, 6, start_factor=0.5), 3) for t in range(7)]
+    [0.5, 0.75, 1.0, 0.854, 0.5, 0.146, 0.0]
+
+    See the book: 04_optimization.
+    """
+    _check_int(warmup_epochs, "warmup_epochs", 1)
+    _check_int(total_epochs, "total_epochs", warmup_epochs + 1)
+    warm = linear_warmup(epoch, warmup_epochs, start_factor)  # validates epoch, start_factor
+    if epoch < warmup_epochs:
+        return warm
+    return cosine_annealing(epoch - warmup_epochs, total_epochs - warmup_epochs, eta_min_ratio)
+
+
+def linear_scaling_rule(batch_size: int, base_lr: float = 0.1, base_batch: int = 256) -> float:
+    """Linear scaling rule: alpha = base_lr * b / base_batch (a learning rate, not a factor).
+
+    >>> linear_scaling_rule(1024)
+    0.4
+
+    See the book: 04_optimization.
+    """
+    _check_int(batch_size, "batch_size", 1)
+    _check_int(base_batch, "base_batch", 1)
+    if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
+        raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
+    return base_lr * batch_size / base_batch
