@@ -195,11 +195,8 @@ def plot_threshold_panel(
     fpr, tpr, _ = metrics.roc_curve(y_true, y_score)
     precision, recall, _ = metrics.precision_recall_curve(y_true, y_score)
     point = metrics.threshold_metrics(y_true, y_score, threshold)
-    positive = float(
-        np.mean(
-            np.asarray(point["confusion_matrix"]).sum(axis=1)[1] / point["confusion_matrix"].sum()
-        )
-    )
+    cm = point["confusion_matrix"]
+    positive = cm[1].sum() / cm.sum()  # prevalence: the no-skill precision
     if fig is None:
         fig = plt.figure(figsize=(13, 4))
     fig.clear()

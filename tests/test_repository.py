@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+from book_toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
@@ -53,12 +53,6 @@ def test_book_notebook_starts_seeded_on_the_chosen_device(path):
     first_code = next(c.source for c in nb.cells if c.cell_type == "code")
     assert "seed_everything(" in first_code, "the first code cell must call seed_everything"
     assert "get_device(" in first_code, "the first code cell must call get_device"
-
-
-def toc_files() -> list[str]:
-    text = (ROOT / "_toc.yml").read_text()
-    toc = yaml.safe_load(text)
-    return [toc["root"], *re.findall(r"file:\s*(\S+)", text)]
 
 
 def test_toc_entries_exist_and_cover_every_book_notebook():
