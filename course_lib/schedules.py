@@ -17,10 +17,16 @@ See the book: 04_optimization.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import numpy as np
+from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 
 __all__ = [
     *("step_decay", "exponential_decay", "inverse_time_decay", "cosine_annealing"),
     *("linear_warmup", "warmup_cosine", "linear_scaling_rule"),
+    *("SCHEDULE_NAMES", "schedule_curve", "plot_schedules"),
 ]
 
 
@@ -149,3 +155,87 @@ def linear_scaling_rule(batch_size: int, base_lr: float = 0.1, base_batch: int =
     if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
         raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
     return base_lr * batch_size / base_batch
+
+
+# The names plot_schedules and the schedule explorer know, with the parameters each one uses.
+SCHEDULE_NAMES = {
+    "constant": (),
+    "step": ("step_size", "gamma"),
+    "exponential": ("gamma",),
+    "1/t": ("k",),
+    "cosine": ("eta_min_ratio",),
+    "warm-up + cosine": ("warmup_epochs", "start_factor", "eta_min_ratio"),
+}
+
+
+def schedule_curve(name: str, epochs: int, base_lr: float = 1.0, **params: Any) -> np.ndarray:
+    """The learning rates alpha_0 f(t) for t = 0, ..., epochs - 1 of a named schedule.
+
+    ``name`` is a key of ``SCHEDULE_NAMES``; ``params`` are that schedule's parameters
+    (others are ignored, so one dict of slider values serves every schedule). The
+    cosine schedules anneal over the whole run (T_max = epochs, or epochs - W after a
+    warm-up of W epochs).
+
+    >>> schedule_curve("step", 5, base_lr=0.1, step_size=2, gamma=0.5).round(3).tolist()
+    [0.1, 0.1, 0.05, 0.05, 0.025]
+
+    See the book: 04_optimization.
+    """
+    if name not in SCHEDULE_NAMES:
+        raise ValueError(f"name must be one of {sorted(SCHEDULE_NAMES)}, got {name!r}")
+    _check_int(epochs, "epochs", 2)
+    if isinstance(base_lr, bool) or not isinstance(base_lr, (int, float)) or not base_lr > 0:
+        raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
+    missing = [p for p in SCHEDULE_NAMES[name] if p not in params]
+    if missing:
+        raise ValueError(f"schedule {name!r} needs the parameters {missing}")
+
+    def factor(t: int) -> float:
+        if name == "constant":
+            return 1.0
+        if name == "step":
+            return step_decay(t, params["step_size"], params["gamma"])
+        if name == "exponential":
+            return exponential_decay(t, params["gamma"])
+        if name == "1/t":
+            return inverse_time_decay(t, params["k"])
+        if name == "cosine":
+            return cosine_annealing(t, epochs - 1, params["eta_min_ratio"])
+        return warmup_cosine(t, params["warmup_epochs"], epochs - 1, params["start_factor"],
+                             params["eta_min_ratio"])
+
+    return base_lr * np.array([factor(t) for t in range(epochs)])
+
+
+def plot_schedules(
+    curves: dict[str, np.ndarray],
+    *,
+    ax: Axes | None = None,
+    highlight: str | None = None,
+    title: str = "Learning-rate schedules",
+    log_scale: bool = False,
+) -> Axes:
+    """One line per named learning-rate curve against the epoch; ``highlight`` drawn bold.
+
+    The static twin of :class:`course_lib.widgets.ScheduleExplorer`.
+
+    See the book: 04_optimization.
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one named learning-rate curve")
+    if highlight is not None and highlight not in curves:
+        raise ValueError(f"highlight must be one of {list(curves)}, got {highlight!r}")
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 4))[1]
+    for name, lrs in curves.items():
+        lrs = np.asarray(lrs, dtype=np.float64)
+        if highlight is None or name == highlight:
+            ax.plot(np.arange(len(lrs)), lrs, lw=2.2, label=name)
+        else:
+            ax.plot(np.arange(len(lrs)), lrs, lw=1.0, color="0.75", label=name)
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch t")
+    ax.set_ylabel("learning rate α_t")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax

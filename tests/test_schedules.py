@@ -14,11 +14,14 @@ import torch
 from torch.optim import lr_scheduler
 
 from course_lib.schedules import (
+    SCHEDULE_NAMES,
     cosine_annealing,
     exponential_decay,
     inverse_time_decay,
     linear_scaling_rule,
     linear_warmup,
+    plot_schedules,
+    schedule_curve,
     step_decay,
     warmup_cosine,
 )
@@ -141,3 +144,54 @@ def test_invalid_arguments_name_the_argument(call, argument):
     """Does each bad argument raise a ValueError whose message starts with its name?"""
     with pytest.raises(ValueError, match=f"^{argument} "):
         call()
+
+
+PARAMS = {"step_size": 7, "gamma": 0.8, "k": 0.3, "eta_min_ratio": 0.05, "warmup_epochs": 4,
+          "start_factor": 0.2}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULE_NAMES))
+def test_schedule_curve_is_the_factor_times_the_base_lr(name):
+    epochs = 30
+    factor = {
+        "constant": lambda t: 1.0,
+        "step": lambda t: step_decay(t, 7, 0.8),
+        "exponential": lambda t: exponential_decay(t, 0.8),
+        "1/t": lambda t: inverse_time_decay(t, 0.3),
+        "cosine": lambda t: cosine_annealing(t, epochs - 1, 0.05),
+        "warm-up + cosine": lambda t: warmup_cosine(t, 4, epochs - 1, 0.2, 0.05),
+    }[name]
+    curve = schedule_curve(name, epochs, base_lr=0.4, **PARAMS)
+    assert curve.shape == (epochs,)
+    for t in range(epochs):
+        assert curve[t] == pytest.approx(0.4 * factor(t), rel=1e-15)
+
+
+def test_cosine_curves_end_at_eta_min():
+    for name in ("cosine", "warm-up + cosine"):
+        assert schedule_curve(name, 20, 0.1, **PARAMS)[-1] == pytest.approx(0.1 * 0.05)
+
+
+def test_schedule_curve_validation():
+    with pytest.raises(ValueError, match="name must be one of"):
+        schedule_curve("linear", 10)
+    with pytest.raises(ValueError, match="needs the parameters"):
+        schedule_curve("step", 10, gamma=0.5)
+    with pytest.raises(ValueError, match="base_lr must be a number > 0"):
+        schedule_curve("constant", 10, base_lr=0)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 2"):
+        schedule_curve("constant", 1)
+
+
+def test_plot_schedules_draws_every_curve():
+    curves = {name: schedule_curve(name, 15, 0.1, **PARAMS) for name in SCHEDULE_NAMES}
+    ax = plot_schedules(curves, highlight="cosine")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == set(SCHEDULE_NAMES)
+    assert lines["cosine"].get_linewidth() > lines["step"].get_linewidth()
+    for name, line in lines.items():
+        assert list(line.get_ydata()) == pytest.approx(list(curves[name]))
+    with pytest.raises(ValueError, match="highlight must be one of"):
+        plot_schedules(curves, highlight="nope")
+    with pytest.raises(ValueError, match="at least one"):
+        plot_schedules({})
