@@ -215,9 +215,11 @@ class Adam(torch.optim.Optimizer):
         m_hat = m / (1 - beta1^t),          v_hat = v / (1 - beta2^t)
         theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
 
-    The notes leave out the bias correction, without which the first steps are
-    too small because m and v start at 0. As in PyTorch, ``m`` is updated with
-    ``lerp`` and eps is added after the square root of ``v_hat``.
+    The notes leave out the bias correction. m and v start at 0, so both are
+    biased towards 0 early on; uncorrected, the step m / sqrt(v) is off by the
+    factor (1 - beta1^t) / sqrt(1 - beta2^t), about 3.2 at t = 1 with the
+    default betas. As in PyTorch, ``m`` is updated with ``lerp`` and eps is
+    added after the square root of ``v_hat``.
 
     >>> w = torch.tensor([1.0], requires_grad=True)
     >>> opt = Adam([w], lr=0.1)
