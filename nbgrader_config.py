@@ -23,3 +23,20 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback pages never show hidden tests: course_lib.grading.feedback strips them (and the
+# traceback lines that quote them) from the autograded notebooks of plain `nbgrader autograde`;
+# `course autograde` never writes them in the first place.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "course_lib.grading.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# `nbgrader zip_collect` (and `course collect`) on an LMS download: file names such as
+# "ada_12345_67890_02_metrics.ipynb" or "ada_late_12345_02_metrics.ipynb", that is the
+# student's login, then anything, then the notebook's name. Adapt it to your LMS.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[A-Za-z0-9][A-Za-z0-9.-]*)_(?:[^/]*?_)??"
+    r"(?P<file_id>\d\d_[A-Za-z0-9_]+\.ipynb)$"
+)

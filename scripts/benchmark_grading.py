@@ -1,0 +1,167 @@
+"""Throughput of the autograder: plain serial `nbgrader autograde` against `course autograde`.
+
+Generates N submissions of an assignment (each item solved, left as the stub, or answered
+with a wrong constant, drawn at random with a fixed seed), puts the same files in two
+copies of the course, grades one copy with plain `nbgrader autograde` (one submission
+after another, as nbgrader does) and the other with `course autograde --jobs J`
+(sandboxed, J at a time), and compares every grade of every student.
+
+Usage: .venv/bin/python scripts/benchmark_grading.py [--n 50] [--jobs 2]
+Exits non-zero when a score differs or `course` is slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _run(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def _answers(source) -> dict[str, str]:
+    answers = {}
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            lines = [ln for ln in cell.source.splitlines() if not any(m in ln for m in MARKERS)]
+            answers[meta["grade_id"]] = "\n".join(lines)
+    return answers
+
+
+def _wrong(code: str) -> str:
+    """The solution's signature with a body that returns a constant: runs, but is wrong."""
+    head = code.split('"""')[0] + '"""' + code.split('"""')[1] + '"""'
+    return head + "\n    return 0.5"
+
+
+def generate(source, release, n: int, seed: int = 0) -> dict[str, nbformat.NotebookNode]:
+    """``n`` students' notebooks, each item solved, stub or wrong, drawn with ``seed``."""
+    rng = random.Random(seed)
+    answers = _answers(source)
+    students = {}
+    for k in range(n):
+        notebook = nbformat.from_dict(json.loads(json.dumps(release)))
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                draw = rng.random()
+                if draw < 0.6:
+                    cell.source = answers[grade_id]
+                elif draw < 0.75:
+                    cell.source = _wrong(answers[grade_id])
+        students[f"student{k:03d}"] = notebook
+    return students
+
+
+def _course(folder: Path, assignment: str) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(ROOT / "solutions" / assignment, folder / "solutions" / assignment)
+    _run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"], folder)
+    return folder
+
+
+def _grades(course: Path, assignment: str) -> dict[tuple[str, str], float | None]:
+    from nbgrader.api import Gradebook
+
+    grades = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grades[submission.student.id, grade.name] = grade.auto_score
+    return grades
+
+
+def run_benchmark(n: int, jobs: int, workdir: Path, assignment: str = "02_metrics") -> dict:
+    """Grade ``n`` generated submissions both ways; return timings and the comparison."""
+    plain = _course(workdir / "plain", assignment)
+    ours = _course(workdir / "course", assignment)
+    name = sorted(p.name for p in (ROOT / "solutions" / assignment).glob("*.ipynb"))[0]
+    source = nbformat.read(plain / "solutions" / assignment / name, as_version=4)
+    release = nbformat.read(plain / "exercises" / assignment / name, as_version=4)
+    for student, notebook in generate(source, release, n).items():
+        for course in (plain, ours):
+            folder = course / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            nbformat.write(notebook, folder / name)
+    plain_s = _run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], plain)
+    ours_s = _run(
+        [
+            sys.executable,
+            "-m",
+            "course_lib.grading.cli",
+            "--root",
+            str(ours),
+            "autograde",
+            assignment,
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
+        ours,
+    )
+    plain_grades, our_grades = _grades(plain, assignment), _grades(ours, assignment)
+    differ = sorted(k for k in plain_grades if plain_grades[k] != our_grades.get(k))
+    return {
+        "submissions": n,
+        "jobs": jobs,
+        "plain_seconds_per_submission": plain_s / n,
+        "course_seconds_per_submission": ours_s / n,
+        "grades_compared": len(plain_grades),
+        "identical": not differ and len(plain_grades) == len(our_grades),
+        "differences": differ[:10],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=50, help="submissions to generate (50)")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--assignment", default="02_metrics")
+    args = parser.parse_args()
+    if args.n < 1 or args.jobs < 1:
+        parser.error("--n and --jobs must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="benchmark-grading-") as folder:
+        result = run_benchmark(args.n, args.jobs, Path(folder), args.assignment)
+    plain, ours = result["plain_seconds_per_submission"], result["course_seconds_per_submission"]
+    print(f"{args.n} submissions of {args.assignment}, {os.cpu_count()} CPUs")
+    print(f"  plain nbgrader autograde (serial): {plain:6.2f} s per submission")
+    print(
+        f"  course autograde --jobs {args.jobs}:        {ours:6.2f} s per submission "
+        f"({plain / ours:.1f}x)"
+    )
+    print(
+        f"  {result['grades_compared']} grades compared: "
+        f"{'identical' if result['identical'] else 'DIFFERENT ' + str(result['differences'])}"
+    )
+    return 0 if result["identical"] and ours <= plain else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
