@@ -30,12 +30,9 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from course_lib.validation import check_int
+
 __all__ = ["SavedTensorMeter", "accuracy", "minibatch_indices", "train"]
-
-
-def _check_int(value, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def minibatch_indices(
@@ -51,8 +48,8 @@ def minibatch_indices(
 
     See the book: 04_optimization.
     """
-    _check_int(n, "n", 1)
-    _check_int(batch_size, "batch_size", 1)
+    check_int(n, "n", 1)
+    check_int(batch_size, "batch_size", 1)
     if batch_size > n:
         raise ValueError(f"batch_size must be at most the number of samples {n}, got {batch_size}")
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
@@ -162,8 +159,8 @@ def train(
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and "
                          f"{y.shape[0]}")
-    _check_int(epochs, "epochs", 1)
-    _check_int(batch_size, "batch_size", 1)
+    check_int(epochs, "epochs", 1)
+    check_int(batch_size, "batch_size", 1)
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     history: dict[str, list] = {key: [] for key in (

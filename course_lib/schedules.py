@@ -23,16 +23,13 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from course_lib.validation import check_int
+
 __all__ = [
     *("step_decay", "exponential_decay", "inverse_time_decay", "cosine_annealing"),
     *("linear_warmup", "warmup_cosine", "linear_scaling_rule"),
     *("SCHEDULE_NAMES", "schedule_curve", "plot_schedules"),
 ]
-
-
-def _check_int(value: int, name: str, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_range(value: float, name: str, low: float, high: float) -> None:
@@ -50,8 +47,8 @@ def step_decay(epoch: int, step_size: int, gamma: float) -> float:
 
     See the book: 04_optimization.
     """
-    _check_int(epoch, "epoch", 0)
-    _check_int(step_size, "step_size", 1)
+    check_int(epoch, "epoch", 0)
+    check_int(step_size, "step_size", 1)
     _check_range(gamma, "gamma", 0.0, 1.0)
     return float(gamma ** (epoch // step_size))
 
@@ -64,7 +61,7 @@ def exponential_decay(epoch: int, gamma: float) -> float:
 
     See the book: 04_optimization.
     """
-    _check_int(epoch, "epoch", 0)
+    check_int(epoch, "epoch", 0)
     _check_range(gamma, "gamma", 0.0, 1.0)
     return float(gamma**epoch)
 
@@ -77,7 +74,7 @@ def inverse_time_decay(epoch: int, k: float) -> float:
 
     See the book: 04_optimization.
     """
-    _check_int(epoch, "epoch", 0)
+    check_int(epoch, "epoch", 0)
     if not isinstance(k, (int, float)) or isinstance(k, bool) or not k >= 0:
         raise ValueError(f"k must be a number >= 0, got {k!r}")
     return 1.0 / (1.0 + k * epoch)
@@ -95,8 +92,8 @@ def cosine_annealing(epoch: int, T_max: int, eta_min_ratio: float = 0.0) -> floa
 
     See the book: 04_optimization.
     """
-    _check_int(epoch, "epoch", 0)
-    _check_int(T_max, "T_max", 1)
+    check_int(epoch, "epoch", 0)
+    check_int(T_max, "T_max", 1)
     ok = isinstance(eta_min_ratio, (int, float)) and not isinstance(eta_min_ratio, bool)
     if not (ok and 0.0 <= eta_min_ratio <= 1.0):
         raise ValueError(f"eta_min_ratio must be a number in [0, 1], got {eta_min_ratio!r}")
@@ -111,8 +108,8 @@ def linear_warmup(epoch: int, warmup_epochs: int, start_factor: float = 1.0 / 3.
 
     See the book: 04_optimization.
     """
-    _check_int(epoch, "epoch", 0)
-    _check_int(warmup_epochs, "warmup_epochs", 1)
+    check_int(epoch, "epoch", 0)
+    check_int(warmup_epochs, "warmup_epochs", 1)
     _check_range(start_factor, "start_factor", 0.0, 1.0)
     return start_factor + (1.0 - start_factor) * min(epoch, warmup_epochs) / warmup_epochs
 
@@ -134,8 +131,8 @@ def warmup_cosine(
 
     See the book: 04_optimization.
     """
-    _check_int(warmup_epochs, "warmup_epochs", 1)
-    _check_int(total_epochs, "total_epochs", warmup_epochs + 1)
+    check_int(warmup_epochs, "warmup_epochs", 1)
+    check_int(total_epochs, "total_epochs", warmup_epochs + 1)
     warm = linear_warmup(epoch, warmup_epochs, start_factor)  # validates epoch, start_factor
     if epoch < warmup_epochs:
         return warm
@@ -150,8 +147,8 @@ def linear_scaling_rule(batch_size: int, base_lr: float = 0.1, base_batch: int =
 
     See the book: 04_optimization.
     """
-    _check_int(batch_size, "batch_size", 1)
-    _check_int(base_batch, "base_batch", 1)
+    check_int(batch_size, "batch_size", 1)
+    check_int(base_batch, "base_batch", 1)
     if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
         raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
     return base_lr * batch_size / base_batch
@@ -183,7 +180,7 @@ def schedule_curve(name: str, epochs: int, base_lr: float = 1.0, **params: Any) 
     """
     if name not in SCHEDULE_NAMES:
         raise ValueError(f"name must be one of {sorted(SCHEDULE_NAMES)}, got {name!r}")
-    _check_int(epochs, "epochs", 2)
+    check_int(epochs, "epochs", 2)
     if isinstance(base_lr, bool) or not isinstance(base_lr, (int, float)) or not base_lr > 0:
         raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
     missing = [p for p in SCHEDULE_NAMES[name] if p not in params]

@@ -24,6 +24,7 @@ __all__ = [
     "apply_reduction",
     "binary_targets",
     "check_class_target",
+    "check_int",
     "check_label_pair",
     "check_labels",
     "check_same_shape",
@@ -136,6 +137,15 @@ def binary_targets(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
             "both classes"
         )
     return positive.astype(np.float64)
+
+
+def check_int(value: Any, name: str, minimum: int) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is a Python int >= ``minimum``.
+
+    ``bool`` is refused although it subclasses int (``epochs=True`` is a mistake).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 # --------------------------------------------------------------------------- #

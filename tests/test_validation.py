@@ -82,3 +82,11 @@ def test_binary_targets_maps_the_positive_class_to_one(y_true, pos_label, expect
 def test_binary_targets_errors(y_true, pos_label, message):
     with pytest.raises(ValueError, match=message):
         v.binary_targets(np.asarray(y_true), pos_label)
+
+
+def test_check_int_accepts_ints_at_or_above_the_minimum_only():
+    v.check_int(0, "epoch", 0)
+    v.check_int(7, "batch_size", 1)
+    for bad in (True, 1.0, "3", -1, None):
+        with pytest.raises(ValueError, match=r"epoch must be an integer >= 0, got"):
+            v.check_int(bad, "epoch", 0)
