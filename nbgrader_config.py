@@ -24,12 +24,12 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Feedback pages never show hidden tests: course_lib.grading.feedback strips them (and the
+# Feedback pages never show hidden tests: course_grader.feedback strips them (and the
 # traceback lines that quote them) from the autograded notebooks of plain `nbgrader autograde`;
 # `course autograde` never writes them in the first place.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course_lib.grading.feedback.HideHiddenTests",
+    "course_grader.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

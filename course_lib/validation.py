@@ -26,6 +26,7 @@ __all__ = [
     "check_class_target",
     "check_int",
     "check_label_pair",
+    "check_real",
     "check_labels",
     "check_same_shape",
     "check_scores",
@@ -139,13 +140,70 @@ def binary_targets(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
     return positive.astype(np.float64)
 
 
-def check_int(value: Any, name: str, minimum: int) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is a Python int >= ``minimum``.
+def check_int(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` if it is an integer >= ``minimum``, else a ValueError naming ``name``.
 
-    ``bool`` is refused although it subclasses int (``epochs=True`` is a mistake).
+    Python and NumPy integers are accepted; ``bool`` is refused although it subclasses
+    int (``num_epochs=True`` is a mistake).
+
+    >>> check_int(3, "num_epochs", 1)
+    3
+    >>> check_int(0, "num_epochs", 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: num_epochs must be an integer >= 1, got 0
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float if it is a finite real number in the given interval.
+
+    ``low``/``high`` bound the interval (``None``: unbounded); ``low_open``/``high_open``
+    exclude the bound itself. The error names the argument and the interval in the
+    usual notation, e.g. ``momentum must be a number in [0, 1), got 1.5``.
+
+    >>> check_real(0.9, "momentum", low=0, high=1, high_open=True)
+    0.9
+    >>> check_real(-1, "lr", low=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a number >= 0, got -1
+    """
+    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    inside = is_number and np.isfinite(value)
+    if inside and low is not None:
+        inside = value > low if low_open else value >= low
+    if inside and high is not None:
+        inside = value < high if high_open else value <= high
+    if not inside:
+        raise ValueError(f"{name} must be a number {_interval(low, high, low_open, high_open)}, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _interval(low, high, low_open: bool, high_open: bool) -> str:
+    if low is None and high is None:
+        return "(finite)"
+    if high is None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if low is None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
 # --------------------------------------------------------------------------- #

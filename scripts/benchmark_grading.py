@@ -115,7 +115,7 @@ def run_benchmark(n: int, jobs: int, workdir: Path, assignment: str = "02_metric
         [
             sys.executable,
             "-m",
-            "course_lib.grading.cli",
+            "course_grader.cli",
             "--root",
             str(ours),
             "autograde",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.grading.sandbox import sandbox_problem
+from course_grader.sandbox import sandbox_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [

@@ -18,7 +18,7 @@ import pytest
 from grading_corpus import MARKERS
 from test_grading_course import run_cli
 
-from course_lib.grading.sandbox import sandbox_problem
+from course_grader.sandbox import sandbox_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())

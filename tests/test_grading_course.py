@@ -33,9 +33,9 @@ from grading_corpus import (
     write_case,
 )
 
-from course_lib.grading import cli
-from course_lib.grading.sandbox import FIRST_UID, sandbox_problem
-from course_lib.grading.workflow import Course, hidden_test_lines
+from course_grader import cli
+from course_grader.sandbox import FIRST_UID, sandbox_problem
+from course_grader.workflow import Course, hidden_test_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [

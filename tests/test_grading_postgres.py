@@ -24,7 +24,7 @@ import pytest
 from grading_corpus import ASSIGNMENT, NOTEBOOK, Kit, solution_answers
 from test_grading_course import run_cli
 
-from course_lib.grading.sandbox import sandbox_problem
+from course_grader.sandbox import sandbox_problem
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 

@@ -22,10 +22,10 @@ import pytest
 import torch
 from grading_corpus import sandbox_processes
 
-from course_lib.grading import canonical, feedback, notebook, sandbox, trusted
-from course_lib.grading.canonical import Decoder, Encoder, NotPortableError, rebuild_exception
-from course_lib.grading.cli import summary_table
-from course_lib.grading.grader import ItemResult, NotebookResult, SubmissionResult
+from course_grader import canonical, feedback, notebook, sandbox, trusted
+from course_grader.canonical import Decoder, Encoder, NotPortableError, rebuild_exception
+from course_grader.cli import summary_table
+from course_grader.grader import ItemResult, NotebookResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.grading
@@ -266,13 +266,34 @@ def test_sandbox_command_isolates_and_limits(tmp_path):
         assert flag in joined
     assert str(ROOT / "solutions") not in joined and "gradebook" not in joined
     assert f"--bind {tmp_path} {sandbox.SANDBOX_HOME}" in joined
-    stubs = [
-        argv[i + 2]
-        for i, a in enumerate(argv)
-        if a == "--ro-bind" and argv[i + 1].startswith(str(tmp_path))
-    ]
-    assert str(ROOT / "course_lib" / "metrics.py") in stubs
-    assert str(ROOT / "course_lib" / "checks.py") not in stubs
+    # course_lib is mounted as the allowlisted view, never as the real package
+    mounts = {argv[i + 2]: argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"}
+    view = Path(mounts[str(ROOT / "course_lib")])
+    assert view.is_relative_to(tmp_path)
+    assert sorted(p.stem for p in view.glob("*.py") if "ImportError" not in p.read_text()) == (
+        sorted(sandbox.STUDENT_MODULES)
+    )
+    assert "reference implementation" in (view / "losses.py").read_text()
+
+
+def test_the_student_view_denies_every_name_it_does_not_list(tmp_path):
+    """Is a concept that becomes a subpackage, or a new module, hidden without a code change?"""
+    package = tmp_path / "pkg"
+    (package / "newconcept").mkdir(parents=True)
+    (package / "newconcept" / "__init__.py").write_text("SECRET = 1\n")
+    (package / "checks.py").write_text("OK = 1\n")
+    (package / "secret.py").write_text("SECRET = 1\n")
+    fake = type("Module", (), {"__file__": str(package / "__init__.py")})
+    original = sandbox.course_lib
+    sandbox.course_lib = fake
+    try:
+        view = sandbox.student_view(tmp_path / "view")
+    finally:
+        sandbox.course_lib = original
+    assert (view / "checks.py").read_text() == "OK = 1\n"
+    for name in ("newconcept", "secret"):
+        assert "raise ImportError" in (view / f"{name}.py").read_text()
+    assert not (view / "newconcept").exists()
 
 
 @pytest.mark.parametrize(("code", "reason"), [(3, "status 3"), (137, "SIGKILL"), (-24, "CPU")])
@@ -338,6 +359,42 @@ result['children'] = children
                 break
             time.sleep(0.1)
         assert not sandbox_processes(sandbox.FIRST_UID)
+
+
+@needs_bwrap
+def test_inside_the_sandbox_every_allowed_module_imports_and_no_concept_does(tmp_path):
+    """Does a graded notebook get the infrastructure (plotting and widgets included), and no
+    reference implementation, whatever a concept module is called or however it is split?"""
+    import course_lib
+
+    work = tmp_path / "work"
+    work.mkdir()
+    package = Path(course_lib.__file__).parent
+    concepts = sorted(
+        p.stem if p.suffix == ".py" else p.name
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.stem not in sandbox.STUDENT_MODULES)
+        or (p.is_dir() and (p / "__init__.py").exists())
+    )
+    allowed = sorted(sandbox.STUDENT_MODULES - {"__init__"})
+    code = f"""
+import importlib
+result = {{}}
+for name in {allowed + concepts!r}:
+    try:
+        importlib.import_module('course_lib.' + name)
+        result[name] = 'imported'
+    except Exception as error:
+        result[name] = type(error).__name__ + ': ' + str(error)
+"""
+    with sandbox.Sandbox(work, sandbox.Limits(cell_timeout=120)) as box:
+        assert box.request({"op": "run", "source": code}, 120)["status"] == "ok"
+        reply = box.request({"op": "describe", "names": ["result"]}, 20)
+        result = Decoder().decode(reply["names"]["result"]["value"])
+    assert {name: result[name] for name in allowed} == dict.fromkeys(allowed, "imported")
+    assert concepts, "course_lib has no concept module to hide"
+    for name in concepts:
+        assert result[name].startswith("ImportError") and "reference" in result[name], name
 
 
 def test_summary_table_gives_every_student_a_reason():
@@ -438,8 +495,8 @@ def test_objects_generators_and_gradients_cross_the_boundary(tmp_path):
 
 
 def test_collect_folder_accepts_both_layouts_and_reports_what_it_skips(tmp_path):
-    from course_lib.grading.collect import collect_folder
-    from course_lib.grading.course import Course, usable_id
+    from course_grader.collect import collect_folder
+    from course_grader.course import Course, usable_id
 
     root = tmp_path / "course"
     (root / "solutions" / "02_metrics").mkdir(parents=True)

@@ -24,8 +24,8 @@ import pytest
 from grading_corpus import ASSIGNMENT, NOTEBOOK, Kit, solution_answers
 from test_grading_course import make_course, run_cli
 
-from course_lib.grading.sandbox import sandbox_problem
-from course_lib.grading.workflow import Course, hidden_test_lines
+from course_grader.sandbox import sandbox_problem
+from course_grader.workflow import Course, hidden_test_lines
 
 pytestmark = [
     pytest.mark.grading,

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.grading.course import Course, WorkflowError, release, usable_id
-from course_lib.grading.grader import (
+from course_grader.course import Course, WorkflowError, release, usable_id
+from course_grader.grader import (
     ItemResult,
     Job,
     NotebookResult,
@@ -36,8 +36,8 @@ from course_lib.grading.grader import (
     copy_submission,
     grade,
 )
-from course_lib.grading.notebook import graded_items, nbgrader_meta
-from course_lib.grading.sandbox import Limits, sandbox_problem
+from course_grader.notebook import graded_items, nbgrader_meta
+from course_grader.sandbox import Limits, sandbox_problem
 
 __all__ = ["Course", "WorkflowError", "autograde", "export", "feedback", "release"]
 

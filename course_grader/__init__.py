@@ -8,6 +8,6 @@ every test cell runs outside it, in the grader's process (``trusted``), against 
 values sent back from the student's functions (``canonical``) or stand-ins for objects
 that stay in the sandbox (``remote``). See the book's instructor guide.
 
-This ``__init__`` imports nothing: the sandbox runner imports ``course_lib.grading``
+This ``__init__`` imports nothing: the sandbox runner imports ``course_grader``
 and must stay light.
 """

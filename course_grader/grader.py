@@ -18,9 +18,9 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.grading.notebook import graded_items, load, rebuild
-from course_lib.grading.sandbox import Limits, Sandbox, SandboxDied
-from course_lib.grading.trusted import Outcome, TrustedSession, bound_names
+from course_grader.notebook import graded_items, load, rebuild
+from course_grader.sandbox import Limits, Sandbox, SandboxDied
+from course_grader.trusted import Outcome, TrustedSession, bound_names
 
 MAX_FILE_BYTES = 50 * 2**20
 SKIP = {".ipynb_checkpoints", "__pycache__"}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from course_lib.grading.canonical import Handle
+from course_grader.canonical import Handle
 
 TORCH_PREFIX = "torch.nn."
 

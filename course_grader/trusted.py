@@ -22,14 +22,14 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from course_lib.grading.canonical import (
+from course_grader.canonical import (
     Decoder,
     Encoder,
     NotPortableError,
     rebuild_exception,
 )
-from course_lib.grading.remote import RemoteObject, argument_device, connect, to_device
-from course_lib.grading.sandbox import Sandbox, SandboxDied
+from course_grader.remote import RemoteObject, argument_device, connect, to_device
+from course_grader.sandbox import Sandbox, SandboxDied
 
 OUTPUT_LIMIT = 20_000
 # Libraries a test cell may use under the student's alias without importing them itself.

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.grading.workflow import Course, WorkflowError
+from course_grader.workflow import Course, WorkflowError
 
 
 def load_results(course: Course, assignment: str) -> list[dict]:

@@ -1,6 +1,6 @@
 """Runs inside the sandbox: executes a student's cells and answers calls to their functions.
 
-Started by ``course_lib.grading.sandbox`` as ``python -P -m course_lib.grading._runner``
+Started by ``course_grader.sandbox`` as ``python -P -m course_grader._runner``
 with the grader's channel on stdin/stdout. Each message is an 8-byte length and a JSON
 object. Requests: ``run`` (a cell's source), ``describe`` (what some names are),
 ``call`` (call a function by name with encoded arguments) and ``exit``. The test cells
@@ -175,7 +175,7 @@ class Runner:
         }
 
     def encoder(self, portable=()):
-        from course_lib.grading.canonical import Encoder
+        from course_grader.canonical import Encoder
 
         return Encoder(set(portable), fallback=self.handle)
 
@@ -187,7 +187,7 @@ class Runner:
 
     def call(self, request: dict) -> dict:
         """Call, get or set something in the student's namespace or on a handle."""
-        from course_lib.grading.canonical import Decoder, NotPortableError, describe_exception
+        from course_grader.canonical import Decoder, NotPortableError, describe_exception
 
         op = request.get("what", "call")
         if request.get("handle") is not None:
@@ -295,7 +295,7 @@ def error_output(error: BaseException) -> dict:
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
-        if "IPython" not in frame.filename and "course_lib/grading" not in frame.filename
+        if "IPython" not in frame.filename and "course_grader" not in frame.filename
     ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
     try:

@@ -2,8 +2,12 @@
 
 Why bubblewrap (Debian's ``bubblewrap`` package): it builds a fresh mount namespace in
 which only what the runner needs exists, read-only: ``/usr``, ``/etc``, the Python
-installation, the virtual environment and ``course_lib`` (with the chapter modules that
-hold reference implementations replaced by stubs that refuse to import). The course's
+installation, the virtual environment, the grader's own runner and a *view* of
+``course_lib`` that holds only the infrastructure modules a graded notebook may use
+(``STUDENT_MODULES``, an allowlist); every other name in the package, a concept module or
+a concept subpackage, is a stub that refuses to import with a readable message. What is
+not on the list is not mounted, so a reference implementation cannot leak by being
+moved or split. The course's
 ``solutions/``, ``source/``, the gradebook and every other file are simply not there.
 The working copy of the submission is the one writable folder; ``/tmp`` is a small
 private tmpfs that vanishes with the sandbox. It also gives the runner new PID, IPC, UTS
@@ -32,13 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import course_lib
+import course_grader
 
 HEADER_SIZE = 8
 MAX_FRAME = 64 * 2**20
 FIRST_UID = 61000  # sandbox user ids: FIRST_UID + worker slot
 SANDBOX_HOME = "/home/student/work"
-# course_lib modules a graded notebook may import; every other one is a chapter's
-# reference implementation and is replaced by a stub inside the sandbox.
+# The course_lib modules a graded notebook may import: the infrastructure, which imports
+# no concept module (tests/test_layering.py). Everything else in course_lib is a concept's
+# reference implementation and is replaced by an import-refusing stub in the sandbox.
 STUDENT_MODULES = frozenset(
     {"__init__", "checks", "data", "device", "plotting", "training", "validation", "widgets"}
 )
@@ -115,20 +121,33 @@ def signal_reason(returncode: int | None) -> str:
     return f"the kernel exited with status {returncode} (os._exit or a crash in the student's code)"
 
 
-def _stub_modules(stub_dir: Path) -> list[tuple[Path, Path]]:
-    """(stub, target) pairs hiding every course_lib module that is not for students."""
+STUB = (
+    'raise ImportError("course_lib.{name} is the course\'s reference implementation: graded '
+    'code cannot import it. Write the function yourself.")\n'
+)
+
+
+def student_view(view_dir: Path) -> Path:
+    """Build the sandbox's ``course_lib``: allowed modules copied, every other name a stub.
+
+    Deny by default: a module, or a subpackage, that is not in ``STUDENT_MODULES`` is
+    never copied; in its place a ``<name>.py`` stub raises ``ImportError`` when imported.
+    """
     package = Path(course_lib.__file__).resolve().parent
-    pairs = []
-    for path in sorted(package.glob("*.py")):
-        if path.stem in STUDENT_MODULES:
+    if view_dir.exists():
+        shutil.rmtree(view_dir)
+    view_dir.mkdir(parents=True)
+    for entry in sorted(package.iterdir()):
+        if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
-        stub = stub_dir / path.name
-        stub.write_text(
-            f"raise ImportError(\"course_lib.{path.stem} is the course's reference "
-            'implementation: graded code cannot import it. Write the function yourself.")\n'
-        )
-        pairs.append((stub, path))
-    return pairs
+        if not (entry.is_dir() or entry.suffix == ".py"):
+            continue  # data files are not mounted at all
+        name = entry.stem if entry.suffix == ".py" else entry.name
+        if entry.suffix == ".py" and name in STUDENT_MODULES:
+            shutil.copy2(entry, view_dir / entry.name)
+        else:
+            (view_dir / f"{name}.py").write_text(STUB.format(name=name))
+    return view_dir
 
 
 def _parents(path: Path) -> list[str]:
@@ -140,7 +159,7 @@ def command(workdir: Path, stub_dir: Path, limits: Limits, slot: int, bwrap: str
     """The argv that starts the runner inside the sandbox."""
     python = Path(sys.executable)
     ro = {Path(sys.prefix), Path(sys.base_prefix), python.resolve().parent.parent}
-    ro.add(Path(course_lib.__file__).resolve().parent)
+    ro.add(Path(course_grader.__file__).resolve().parent)
     ro = {p for p in ro if not str(p).startswith(("/usr/", "/etc/")) and str(p) != "/usr"}
     argv = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
@@ -161,8 +180,13 @@ def command(workdir: Path, stub_dir: Path, limits: Limits, slot: int, bwrap: str
                 made.add(parent)
         argv += ["--ro-bind", str(path), str(path)]
         made.add(str(path))
-    for stub, target in _stub_modules(stub_dir):
-        argv += ["--ro-bind", str(stub), str(target)]
+    # course_lib is the allowlisted view, mounted where the real package is
+    package = Path(course_lib.__file__).resolve().parent
+    for parent in _parents(package):
+        if parent not in made:
+            argv += ["--perms", "0755", "--dir", parent]
+            made.add(parent)
+    argv += ["--ro-bind", str(student_view(stub_dir / "course_lib")), str(package)]
     for parent in _parents(Path(SANDBOX_HOME)):
         if parent not in made:
             argv += ["--perms", "0755", "--dir", parent]
@@ -176,7 +200,7 @@ def command(workdir: Path, stub_dir: Path, limits: Limits, slot: int, bwrap: str
     argv += ["--", "prlimit", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}"]
     argv += [f"--as={limits.memory_bytes}", f"--nproc={limits.processes}"]
     argv += [f"--fsize={limits.file_bytes}", "--core=0"]
-    argv += ["--", str(python), "-P", "-m", "course_lib.grading._runner"]
+    argv += ["--", str(python), "-P", "-m", "course_grader._runner"]
     return argv
 
 
@@ -229,7 +253,7 @@ class Sandbox:
                         path, FIRST_UID + self.slot, FIRST_UID + self.slot, follow_symlinks=False
                     )
         else:
-            argv = [sys.executable, "-P", "-m", "course_lib.grading._runner"]
+            argv = [sys.executable, "-P", "-m", "course_grader._runner"]
         env = environment() if self.isolate else {**os.environ, "MPLBACKEND": "Agg"}
         self.process = subprocess.Popen(
             argv,

@@ -19,11 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-from course_lib.grading.collect import Collected, collect_folder, collect_zip
-from course_lib.grading.course import Course, WorkflowError, release
-from course_lib.grading.grader import SubmissionResult
-from course_lib.grading.sandbox import Limits
-from course_lib.grading.workflow import autograde, export, feedback
+from course_grader.collect import Collected, collect_folder, collect_zip
+from course_grader.course import Course, WorkflowError, release
+from course_grader.grader import SubmissionResult
+from course_grader.sandbox import Limits
+from course_grader.workflow import autograde, export, feedback
 
 
 def summary_table(results: list[SubmissionResult], width: int = 72) -> str:
@@ -71,7 +71,7 @@ def _autograde(course: Course, args) -> list[SubmissionResult]:
     from tqdm.auto import tqdm
 
     limits = Limits(cell_timeout=args.timeout or course.timeout)
-    from course_lib.grading.workflow import students_of
+    from course_grader.workflow import students_of
 
     students = args.student or students_of(course, args.assignment)
     with tqdm(
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {len(feedback(course, args.assignment))} feedback pages")
             print(f"exported {export(course, args.to)}")
         elif args.command == "report":
-            from course_lib.grading.report import write_report
+            from course_grader.report import write_report
 
             print(f"wrote {write_report(course, args.assignment, args.out)}")
     except WorkflowError as error:

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.grading.course import STUDENT_ID, Course, WorkflowError
-from course_lib.grading.grader import copy_submission
+from course_grader.course import STUDENT_ID, Course, WorkflowError
+from course_grader.grader import copy_submission
 
 
 @dataclass
