@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.validation import to_numpy
+
 __all__ = [
     "CheckError",
     "check_close",
@@ -38,9 +40,7 @@ class CheckError(AssertionError):
 
 
 def _as_array(value: Any) -> np.ndarray:
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
+    return to_numpy(value, "the result", allow_object=True)
 
 
 def _where(case: str | None) -> str:

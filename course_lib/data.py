@@ -18,6 +18,8 @@ from sklearn.datasets import load_digits, make_classification, make_moons
 from sklearn.model_selection import train_test_split
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
+from course_lib.validation import check_int, check_real
+
 __all__ = [
     "digits_loaders",
     "load_digits_split",
@@ -31,16 +33,6 @@ __all__ = [
     "make_xor",
     "mnist_loaders",
 ]
-
-
-def _check_fraction(value: float, name: str) -> None:
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
-
-
-def _check_count(value: int, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def make_imbalanced(
@@ -68,10 +60,10 @@ def make_imbalanced(
     X_train, X_test : ndarray of shape (n, n_features), float64
     y_train, y_test : ndarray of shape (n,), int64 with values in {0, 1}
     """
-    _check_count(n_samples, "n_samples", 20)
-    _check_count(n_features, "n_features", 2)
-    _check_fraction(positive_fraction, "positive_fraction")
-    _check_fraction(test_size, "test_size")
+    check_int(n_samples, "n_samples", 20)
+    check_int(n_features, "n_features", 2)
+    check_real(positive_fraction, "positive_fraction", low=0, high=1, low_open=True, high_open=True)
+    check_real(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
     if round(n_samples * positive_fraction) < 2:
         raise ValueError(
             f"positive_fraction={positive_fraction!r} of n_samples={n_samples} gives fewer than "
@@ -111,10 +103,9 @@ def make_scores(
     y_score : ndarray of shape (n_samples,), float64 in [0, 1]
         (strictly inside unless a huge ``separation`` saturates the sigmoid)
     """
-    _check_count(n_samples, "n_samples", 2)
-    _check_fraction(positive_fraction, "positive_fraction")
-    if separation < 0:
-        raise ValueError(f"separation must be >= 0, got {separation!r}")
+    check_int(n_samples, "n_samples", 2)
+    check_real(positive_fraction, "positive_fraction", low=0, high=1, low_open=True, high_open=True)
+    check_real(separation, "separation", low=0)
     rng = np.random.default_rng(random_state)
     n_pos = max(1, min(n_samples - 1, round(positive_fraction * n_samples)))
     y_true = np.r_[np.ones(n_pos, dtype=np.int64), np.zeros(n_samples - n_pos, dtype=np.int64)]
@@ -138,7 +129,7 @@ def load_digits_split(*, test_size: float = 0.25, scale: bool = True, random_sta
     X_train, X_test : ndarray of shape (n, 64), float64
     y_train, y_test : ndarray of shape (n,), int64 in 0..9
     """
-    _check_fraction(test_size, "test_size")
+    check_real(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
     digits = load_digits()
     X = digits.data / 16.0 if scale else digits.data
     return train_test_split(
@@ -162,7 +153,7 @@ def make_xor(n_samples: int = 200, *, noise: float = 0.15, random_state: int = 0
     X : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64 in {0, 1}
     """
-    _check_count(n_samples, "n_samples", 4)
+    check_int(n_samples, "n_samples", 4)
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     rng = np.random.default_rng(random_state)
@@ -188,8 +179,8 @@ def make_two_moons(
     X_train, X_test : ndarray of shape (n, 2), float64
     y_train, y_test : ndarray of shape (n,), int64 in {0, 1}
     """
-    _check_count(n_samples, "n_samples", 10)
-    _check_fraction(test_size, "test_size")
+    check_int(n_samples, "n_samples", 10)
+    check_real(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
@@ -225,7 +216,7 @@ def load_mnist_subset(*, test_size: float = 0.2, random_state: int = 0):
         With ``test_size=0.2``: 4,000 training and 1,000 test images, 100 of each
         digit in the test set.
     """
-    _check_fraction(test_size, "test_size")
+    check_real(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
     X, y = _mnist_arrays()
     images = (X / 255.0).astype(np.float32).reshape(-1, 28, 28)
     return train_test_split(
@@ -280,7 +271,7 @@ def make_loaders(X_train, y_train, X_test, y_test, *, batch_size: int = 128, see
     train_loader, test_loader : torch.utils.data.DataLoader
         Each yields ``(X, y)`` batches.
     """
-    _check_count(batch_size, "batch_size", 1)
+    check_int(batch_size, "batch_size", 1)
     for X, y, name in ((X_train, y_train, "train"), (X_test, y_test, "test")):
         if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
             raise TypeError(f"X_{name} and y_{name} must be tensors, got {type(X).__name__}, "

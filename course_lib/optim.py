@@ -1,12 +1,18 @@
-"""Chapter 04 optimizers and weight initializers, written from the book's formulas.
+"""Chapter 04 optimizers, written from the book's formulas: pure update rules and classes.
 
-Each optimizer subclasses ``torch.optim.Optimizer``, copies the signature of its
-``torch.optim`` counterpart and performs the same floating-point operations in
-the same order, so a model trained with either ends at the same parameters up
-to float64 rounding. Momentum is Polyak's heavy ball, Nesterov's variant is the
-Sutskever et al. (2013) form used by PyTorch, AdaGrad is Duchi et al. (2011),
-RMSprop is Hinton's lecture 6e, Adam is Kingma & Ba (2015). The initializers
-are Glorot & Bengio (2010) ("Xavier") and He et al. (2015).
+The functional core is one pure function per rule, in the book's notation: it takes
+the parameter, its state and its gradient, and returns the new parameter and state
+without changing its inputs (NumPy arrays or tensors alike): :func:`sgd_step`,
+:func:`momentum_step` (heavy ball and Nesterov), :func:`adagrad_step`,
+:func:`rmsprop_step`, :func:`adam_step`. The chapter's exercise asks for
+``momentum_step`` and ``adam_step`` with these signatures.
+
+Each optimizer class subclasses ``torch.optim.Optimizer``, copies the signature of
+its ``torch.optim`` twin, and its ``step`` calls the pure rule on every parameter,
+so a model trained with either ends at the same parameters up to float64 rounding.
+Momentum is Polyak's heavy ball, Nesterov's variant is the Sutskever et al. (2013)
+form, AdaGrad is Duchi et al. (2011), RMSprop is Hinton's lecture 6e, Adam is
+Kingma & Ba (2015). The initializers are in :mod:`course_lib.init`.
 
 The lecture notes drop the inverse square root in AdaGrad and RMSprop (they
 write ``(eps I + diag(G))^(1/2)``) and Adam's bias correction; the code and
@@ -17,28 +23,30 @@ See the book: 04_optimization.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from course_lib.validation import check_real
+
 __all__ = [
+    *("adagrad_step", "adam_step", "momentum_step", "rmsprop_step", "sgd_step"),
     *("SGD", "Adagrad", "RMSprop", "Adam"),
-    *("xavier_uniform_", "xavier_normal_", "he_uniform_", "he_normal_", "zeros_"),
 ]
 
 Params = Iterable[Tensor] | Iterable[dict]
+Array = TypeVar("Array")  # a NumPy array or a tensor: the rules use operators only
 
 
 def _check_nonneg(value: float, name: str) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    check_real(value, name, low=0)
 
 
 def _check_unit(value: float, name: str) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    check_real(value, name, low=0, high=1, high_open=True)
 
 
 def _closure_loss(closure: Callable[[], Tensor] | None) -> Tensor | None:
@@ -60,21 +68,132 @@ def _grads(group: dict) -> Iterable[tuple[Tensor, Tensor]]:
 
 
 # --------------------------------------------------------------------------- #
+# The functional core: one pure update rule each
+# --------------------------------------------------------------------------- #
+def sgd_step(theta: Array, grad: Array, lr: float) -> Array:
+    """Gradient descent: θ ← θ − α g.
+
+    >>> sgd_step(torch.tensor([1.0]), torch.tensor([2.0]), lr=0.1)
+    tensor([0.8000])
+
+    See the book: 04_optimization.
+    """
+    return theta - lr * grad
+
+
+def momentum_step(
+    theta: Array, v: Array, grad: Array, lr: float, momentum: float, *, nesterov: bool = False
+) -> tuple[Array, Array]:
+    """One heavy-ball step, v ← λ v − α g, θ ← θ + v; returns (new θ, new v).
+
+    With ``nesterov=True`` the look-ahead form of Sutskever et al. (2013), which needs
+    only the gradient at θ: θ ← θ + λ v_new − α g.
+
+    ``torch.optim.SGD`` keeps b = −v / α instead of v (α outside the buffer): for a
+    constant α the two give the same iterates; when a schedule changes α, PyTorch
+    applies the new α to the whole remembered velocity, the book only to the new
+    gradient.
+
+    >>> momentum_step(torch.tensor([1.0]), torch.tensor([0.5]), torch.tensor([2.0]),
+    ...               lr=0.1, momentum=0.9)
+    (tensor([1.2500]), tensor([0.2500]))
+
+    See the book: 04_optimization.
+    """
+    new_v = momentum * v - lr * grad
+    if nesterov:
+        return theta + momentum * new_v - lr * grad, new_v
+    return theta + new_v, new_v
+
+
+def adagrad_step(
+    theta: Array, r: Array, grad: Array, lr: float, eps: float = 1e-10
+) -> tuple[Array, Array]:
+    """AdaGrad: r ← r + g ⊙ g, θ ← θ − α g / (√r + ε); returns (new θ, new r).
+
+    >>> adagrad_step(torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([2.0]), lr=0.1)
+    (tensor([0.9000]), tensor([4.]))
+
+    See the book: 04_optimization.
+    """
+    new_r = r + grad * grad
+    return theta - lr * grad / (_sqrt(new_r) + eps), new_r
+
+
+def rmsprop_step(
+    theta: Array, s: Array, grad: Array, lr: float, rho: float = 0.99, eps: float = 1e-8
+) -> tuple[Array, Array]:
+    """RMSprop: s ← ρ s + (1 − ρ) g ⊙ g, θ ← θ − α g / (√s + ε); returns (new θ, new s).
+
+    >>> rmsprop_step(torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([2.0]),
+    ...              lr=0.01, rho=0.75)
+    (tensor([0.9800]), tensor([1.]))
+
+    See the book: 04_optimization.
+    """
+    new_s = rho * s + (1 - rho) * grad * grad
+    return theta - lr * grad / (_sqrt(new_s) + eps), new_s
+
+
+def adam_step(
+    theta: Array,
+    m: Array,
+    v: Array,
+    grad: Array,
+    t: int,
+    lr: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[Array, Array, Array]:
+    """One Adam step at step number t ≥ 1; returns (new θ, new m, new v).
+
+        m ← β₁ m + (1 − β₁) g,       v ← β₂ v + (1 − β₂) g ⊙ g
+        m̂ = m / (1 − β₁ᵗ),           v̂ = v / (1 − β₂ᵗ)
+        θ ← θ − α m̂ / (√v̂ + ε)
+
+    >>> theta, m, v = adam_step(torch.tensor([1.0]), torch.zeros(1), torch.zeros(1),
+    ...                         torch.tensor([2.0]), t=1, lr=0.1)
+    >>> theta, m, v
+    (tensor([0.9000]), tensor([0.2000]), tensor([0.0040]))
+
+    See the book: 04_optimization.
+    """
+    new_m = beta1 * m + (1 - beta1) * grad
+    new_v = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = new_m / (1 - beta1**t)
+    v_hat = new_v / (1 - beta2**t)
+    return theta - lr * m_hat / (_sqrt(v_hat) + eps), new_m, new_v
+
+
+def _sqrt(x: Array) -> Array:
+    """√x, element-wise, for a tensor or a NumPy array (``x ** 0.5`` may differ by an ulp)."""
+    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def _state(optimizer: torch.optim.Optimizer, p: Tensor, **initial: Any) -> dict:
+    """The per-parameter state, created from ``initial`` (tensors shaped like p) once."""
+    state = optimizer.state[p]
+    if not state:
+        state.update(initial)
+    return state
+
+
+# --------------------------------------------------------------------------- #
 # Optimizers
 # --------------------------------------------------------------------------- #
 class SGD(torch.optim.Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
-    With ``b = -v / alpha`` (the book's velocity divided by minus the lr), each step is
+    Each step calls :func:`momentum_step` (or :func:`sgd_step` without momentum) on
+    every parameter, keeping the book's velocity v in the optimizer's state:
 
         g = grad L(theta) + weight_decay * theta
-        b <- g on the first step, then b <- lambda * b + g
-        theta <- theta - alpha * b                       (heavy ball)
-        theta <- theta - alpha * (g + lambda * b)        (Nesterov)
+        v <- lambda * v - alpha * g,   theta <- theta + v             (heavy ball)
+        theta <- theta + lambda * v - alpha * g   (with the new v)    (Nesterov)
 
-    which for a constant lr is the book's ``v <- lambda v - alpha g``,
-    ``theta <- theta + v``; Nesterov's look-ahead gradient is rewritten so that
-    it needs only the gradient at the current theta (Sutskever et al. 2013).
+    For a constant learning rate the iterates equal ``torch.optim.SGD``'s up to
+    rounding; under a schedule see :func:`momentum_step` for how the two differ.
 
     Parameters
     ----------
@@ -112,16 +231,16 @@ class SGD(torch.optim.Optimizer):
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            lam = group["momentum"]
+            lr, lam = group["lr"], group["momentum"]
             for p, g in _grads(group):
-                if lam != 0:
-                    state = self.state[p]
-                    if "momentum_buffer" not in state:
-                        buf = state["momentum_buffer"] = g.clone()
-                    else:
-                        buf = state["momentum_buffer"].mul_(lam).add_(g)
-                    g = g.add(buf, alpha=lam) if group["nesterov"] else buf
-                p.add_(g, alpha=-group["lr"])
+                if lam == 0:
+                    p.copy_(sgd_step(p, g, lr))
+                    continue
+                state = _state(self, p, velocity=torch.zeros_like(p))
+                new_p, state["velocity"] = momentum_step(
+                    p, state["velocity"], g, lr, lam, nesterov=group["nesterov"]
+                )
+                p.copy_(new_p)
         return loss
 
 
@@ -134,6 +253,7 @@ class Adagrad(torch.optim.Optimizer):
 
     ``r`` is the diagonal of the notes' ``G``; the notes omit the minus sign of
     the exponent (it is ``diag(G)^(-1/2)``), and eps sits outside the root, as in PyTorch.
+    Each step calls :func:`adagrad_step`.
 
     >>> w = torch.tensor([1.0], requires_grad=True)
     >>> opt = Adagrad([w], lr=0.1)
@@ -156,9 +276,9 @@ class Adagrad(torch.optim.Optimizer):
         loss = _closure_loss(closure)
         for group in self.param_groups:
             for p, g in _grads(group):
-                r = self.state[p].setdefault("sum", torch.zeros_like(p))
-                r.addcmul_(g, g, value=1)
-                p.addcdiv_(g, r.sqrt().add_(group["eps"]), value=-group["lr"])
+                state = _state(self, p, sum=torch.zeros_like(p))
+                new_p, state["sum"] = adagrad_step(p, state["sum"], g, group["lr"], group["eps"])
+                p.copy_(new_p)
         return loss
 
 
@@ -169,8 +289,9 @@ class RMSprop(torch.optim.Optimizer):
         s <- rho * s + (1 - rho) * g * g                 (rho = ``alpha``, s_0 = 0)
         theta <- theta - lr * g / (sqrt(s) + eps)
 
-    ``alpha`` is PyTorch's name for the decay the notes call gamma; the notes
-    again drop the inverse square root.
+    ``alpha`` is PyTorch's name for the decay the notes call gamma (``rho`` in
+    :func:`rmsprop_step`, which each step calls); the notes again drop the inverse
+    square root.
 
     >>> w = torch.tensor([1.0], requires_grad=True)
     >>> opt = RMSprop([w], lr=0.01)
@@ -199,11 +320,12 @@ class RMSprop(torch.optim.Optimizer):
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            rho = group["alpha"]
             for p, g in _grads(group):
-                s = self.state[p].setdefault("square_avg", torch.zeros_like(p))
-                s.mul_(rho).addcmul_(g, g, value=1 - rho)
-                p.addcdiv_(g, s.sqrt().add_(group["eps"]), value=-group["lr"])
+                state = _state(self, p, square_avg=torch.zeros_like(p))
+                new_p, state["square_avg"] = rmsprop_step(
+                    p, state["square_avg"], g, group["lr"], group["alpha"], group["eps"]
+                )
+                p.copy_(new_p)
         return loss
 
 
@@ -218,8 +340,8 @@ class Adam(torch.optim.Optimizer):
     The notes leave out the bias correction. m and v start at 0, so both are
     biased towards 0 early on; uncorrected, the step m / sqrt(v) is off by the
     factor (1 - beta1^t) / sqrt(1 - beta2^t), about 3.2 at t = 1 with the
-    default betas. As in PyTorch, ``m`` is updated with ``lerp`` and eps is
-    added after the square root of ``v_hat``.
+    default betas. As in PyTorch, eps is added after the square root of ``v_hat``.
+    Each step calls :func:`adam_step`.
 
     >>> w = torch.tensor([1.0], requires_grad=True)
     >>> opt = Adam([w], lr=0.1)
@@ -253,120 +375,13 @@ class Adam(torch.optim.Optimizer):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             for p, g in _grads(group):
-                state = self.state[p]
-                if not state:
-                    state.update(
-                        step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)
-                    )
+                state = _state(
+                    self, p, step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)
+                )
                 state["step"] += 1
-                t = state["step"]
-                m = state["exp_avg"].lerp_(g, 1 - beta1)
-                v = state["exp_avg_sq"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
-                step_size = group["lr"] / (1 - beta1**t)  # lr / bias correction of m
-                denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(group["eps"])  # sqrt(v_hat) + eps
-                p.addcdiv_(m, denom, value=-step_size)
+                new_p, state["exp_avg"], state["exp_avg_sq"] = adam_step(
+                    p, state["exp_avg"], state["exp_avg_sq"], g, state["step"],
+                    group["lr"], beta1, beta2, group["eps"],
+                )  # fmt: skip
+                p.copy_(new_p)
         return loss
-
-
-# --------------------------------------------------------------------------- #
-# Initializers
-# --------------------------------------------------------------------------- #
-_GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
-
-
-def _fans(tensor: Tensor) -> tuple[int, int]:
-    """(fan_in, fan_out) as torch.nn.init: weight (out, in, *kernel) -> in*k, out*k."""
-    if not isinstance(tensor, Tensor) or tensor.dim() < 2:
-        got = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
-        raise ValueError(f"tensor must have at least 2 dimensions (out, in, ...), got {got}")
-    receptive = math.prod(tensor.shape[2:])
-    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
-
-
-def _gain(nonlinearity: str) -> float:
-    if nonlinearity not in _GAINS:
-        raise ValueError(f"nonlinearity must be one of {sorted(_GAINS)}, got {nonlinearity!r}")
-    return _GAINS[nonlinearity]
-
-
-@torch.no_grad()
-def _uniform(tensor: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
-    bound = math.sqrt(3.0) * std  # U(-a, a) has variance a^2 / 3
-    return tensor.uniform_(-bound, bound, generator=generator)
-
-
-@torch.no_grad()
-def _normal(tensor: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
-    return tensor.normal_(0.0, std, generator=generator)
-
-
-def xavier_uniform_(
-    tensor: Tensor, gain: float = 1.0, *, generator: torch.Generator | None = None
-) -> Tensor:
-    """Glorot/Xavier uniform: W ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
-
-    Var(W) = gain^2 * 2 / (fan_in + fan_out). Shape: (out, in) or (out, in, k, k), filled in place.
-
-    >>> xavier_uniform_(torch.empty(3, 5)).abs().max() <= (6 / (5 + 3)) ** 0.5
-    tensor(True)
-
-    See the book: 04_optimization.
-    """
-    fan_in, fan_out = _fans(tensor)
-    return _uniform(tensor, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
-
-
-def xavier_normal_(
-    tensor: Tensor, gain: float = 1.0, *, generator: torch.Generator | None = None
-) -> Tensor:
-    """Glorot/Xavier normal: W ~ N(0, gain^2 * 2 / (fan_in + fan_out)), in place.
-
-    >>> xavier_normal_(torch.empty(4, 4)).shape
-    torch.Size([4, 4])
-
-    See the book: 04_optimization.
-    """
-    fan_in, fan_out = _fans(tensor)
-    return _normal(tensor, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
-
-
-def he_uniform_(
-    tensor: Tensor, nonlinearity: str = "relu", *, generator: torch.Generator | None = None
-) -> Tensor:
-    """He/Kaiming uniform (fan_in): W ~ U(-a, a), a = gain * sqrt(3 / fan_in); ReLU gain sqrt(2).
-
-    Var(W) = 2 / fan_in for ReLU. Equals ``torch.nn.init.kaiming_uniform_(w, a=0)``.
-
-    >>> he_uniform_(torch.empty(2, 6)).abs().max() <= 1.0
-    tensor(True)
-
-    See the book: 04_optimization.
-    """
-    fan_in, _ = _fans(tensor)
-    return _uniform(tensor, _gain(nonlinearity) / math.sqrt(fan_in), generator)
-
-
-def he_normal_(
-    tensor: Tensor, nonlinearity: str = "relu", *, generator: torch.Generator | None = None
-) -> Tensor:
-    """He/Kaiming normal (fan_in): W ~ N(0, gain^2 / fan_in), i.e. N(0, 2 / fan_in) for ReLU.
-
-    >>> he_normal_(torch.empty(2, 6)).shape
-    torch.Size([2, 6])
-
-    See the book: 04_optimization.
-    """
-    fan_in, _ = _fans(tensor)
-    return _normal(tensor, _gain(nonlinearity) / math.sqrt(fan_in), generator)
-
-
-@torch.no_grad()
-def zeros_(tensor: Tensor) -> Tensor:
-    """Fill with 0 in place: the book's choice for biases (never for weights: symmetry).
-
-    >>> zeros_(torch.ones(2))
-    tensor([0., 0.])
-
-    See the book: 04_optimization.
-    """
-    return tensor.zero_()

@@ -1,16 +1,20 @@
-"""Figures the book draws again and again: decision boundaries, softmax, metric curves.
+"""Figures that any chapter draws: image grids, training histories, decision boundaries.
 
-Each function draws on a Matplotlib ``Axes`` (a new one if none is given),
-labels the axes, and returns the ``Axes`` so that a notebook can add to it.
-:func:`animate_decision_boundary` returns an animation that the book embeds
-with ``anim.to_jshtml()``, so it plays in the HTML page without a kernel.
+Each function draws with Matplotlib, gives every panel a title (and the
+curves their axis labels and units) and returns the ``Figure`` or ``Axes``
+so that a notebook can add to it. :func:`animate_decision_boundary` returns an
+animation that the book embeds with ``anim.to_jshtml()``, so it plays in the
+HTML page without a kernel. This module imports no concept of the course:
+the figures of one concept (ROC curves, filters, schedules, ...) live beside
+it in :mod:`course_lib.figures`.
 
-See the book: 01_foundations, 02_metrics.
+See the book: 01_foundations, 05_cnn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -20,212 +24,144 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from course_lib import metrics
-from course_lib.foundations import softmax
-from course_lib.validation import to_numpy
+from course_lib.validation import check_int, check_real, to_numpy
 
 __all__ = [
-    "animate_decision_boundary",
-    "plot_confusion_matrix",
-    "plot_decision_boundary",
-    "plot_pr_curve",
-    "plot_roc_curve",
-    "plot_softmax_temperatures",
-    "plot_threshold_panel",
+    *("HISTORY_LABELS", "animate_decision_boundary", "axes_or_new", "panel_grid"),
+    *("plot_decision_boundary", "plot_histories", "show_images"),
 ]
 
+# The keys of a training history (course_lib.training.fit):
+# key -> (what it is, the unit on the y axis)
+HISTORY_LABELS = {
+    "train_loss": ("training loss", "cross-entropy (nats)"),
+    "train_accuracy": ("training accuracy", "accuracy"),
+    "val_loss": ("validation loss", "cross-entropy (nats)"),
+    "val_accuracy": ("validation accuracy", "accuracy"),
+    "test_loss": ("test loss", "cross-entropy (nats)"),
+    "test_accuracy": ("test accuracy", "accuracy"),
+    "full_loss": ("loss on the whole training set", "cross-entropy (nats)"),
+    "lr": ("learning rate", "learning rate α"),
+    "seconds": ("training time", "wall time (s)"),
+    "updates": ("cumulative optimizer updates", "optimizer steps"),
+}
 
-def _axes(ax: Axes | None) -> Axes:
-    return ax if ax is not None else plt.subplots(figsize=(4.5, 4))[1]
+
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (4.5, 4)) -> Axes:
+    """``ax`` itself, or the ``Axes`` of a new figure of ``figsize`` inches."""
+    return ax if ax is not None else plt.subplots(figsize=figsize)[1]
 
 
-def plot_confusion_matrix(
-    cm: Any,
+def panel_grid(n: int, *, ncols: int | None = None, size: float = 2.5) -> tuple[Figure, np.ndarray]:
+    """A figure of ``n`` square panels of ``size`` inches, ``ncols`` (default 8) per row.
+
+    Returns the figure and its first ``n`` axes; the unused ones of the last row are hidden.
+    """
+    ncols = min(n, ncols or 8)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + 0.6), squeeze=False
+    )
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, axes.flat[:n]
+
+
+def show_images(
+    images: Sequence[Any],
     *,
-    labels: Sequence | None = None,
-    normalize: str | None = None,
-    ax: Axes | None = None,
-    title: str = "Confusion matrix",
-    cmap: str = "Blues",
-) -> Axes:
-    """Draw a confusion matrix (true class in rows, predicted in columns) with counts.
+    titles: Sequence[str] | None = None,
+    suptitle: str | None = None,
+    ncols: int | None = None,
+    cmap: str = "gray",
+    size: float = 2.5,
+    symmetric: bool | Sequence[bool] = False,
+    same_scale: bool = False,
+) -> Figure:
+    """Show images side by side, each with its title and no axis ticks.
 
     Parameters
     ----------
-    cm : array-like of shape (n_classes, n_classes)
-        Counts, as returned by :func:`course_lib.metrics.confusion_matrix`.
-    normalize : {"true", "pred", "all"}, optional
-        Colour and annotate by the row, column or overall share; the counts
-        are still printed beside the share.
+    images : sequence of (H, W) or (H, W, 3) arrays or tensors
+        A (1, H, W) or (3, H, W) tensor is also accepted (channels first).
+    symmetric : bool or sequence of bool
+        Colour around zero with a diverging map (for filter responses that
+        are negative and positive), the same range on both sides; one flag
+        for all images or one per image.
+    same_scale : bool
+        Colour every grey image on one common range (the smallest and
+        largest value over all of them), so that brightness compares across
+        panels.
     """
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"cm must be a square matrix, got shape {cm.shape}")
-    if normalize not in (None, "true", "pred", "all"):
-        raise ValueError(f'normalize must be None, "true", "pred" or "all", got {normalize!r}')
-    n = cm.shape[0]
-    labels = list(range(n)) if labels is None else list(labels)
-    if len(labels) != n:
-        raise ValueError(f"labels must name {n} classes, got {len(labels)}")
-    shown = cm.astype(np.float64)
-    if normalize is not None:
-        shown = metrics.normalize_confusion_matrix(cm, normalize)
-    ax = _axes(ax)
-    image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=shown.max() if shown.max() > 0 else 1)
-    threshold = (shown.max() + shown.min()) / 2
-    for i in range(n):
-        for j in range(n):
-            text = f"{cm[i, j]:d}" if np.issubdtype(cm.dtype, np.integer) else f"{cm[i, j]:.3g}"
-            if normalize is not None:
-                text = f"{shown[i, j]:.0%}\n({text})" if n <= 6 else f"{shown[i, j]:.0%}"
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=9 if n <= 6 else 7,
-                color="white" if shown[i, j] > threshold else "black",
-            )
-    ax.set_xticks(range(n), [str(label) for label in labels])
-    ax.set_yticks(range(n), [str(label) for label in labels])
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    return ax
+    if len(images) == 0:
+        raise ValueError("images is empty: nothing to show")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must have one entry per image: {len(titles)} for {len(images)}")
+    flags = [symmetric] * len(images) if isinstance(symmetric, bool) else list(symmetric)
+    if len(flags) != len(images):
+        raise ValueError(f"symmetric must be a bool or one per image: {len(flags)} flags")
+    arrays = [to_numpy(image, "images", dtype=np.float64) for image in images]
+    common = (min(a.min() for a in arrays), max(a.max() for a in arrays)) if same_scale else None
+    fig, axes = panel_grid(len(images), ncols=ncols, size=size)
+    for k, (ax, image) in enumerate(zip(axes, arrays, strict=True)):
+        img = image
+        if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[-1] not in (1, 3):
+            img = np.moveaxis(img, 0, -1)
+        img = img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
+        if flags[k]:
+            bound = float(np.abs(img).max()) or 1.0
+            shown = ax.imshow(img, cmap="RdBu_r", vmin=-bound, vmax=bound)
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.02)
+        else:
+            low, high = common if common is not None and img.ndim == 2 else (None, None)
+            ax.imshow(img, cmap=cmap if img.ndim == 2 else None, vmin=low, vmax=high)
+        ax.set_title(titles[k] if titles is not None else f"image {k}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
 
 
-def plot_roc_curve(
-    fpr: Any,
-    tpr: Any,
+def plot_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
     *,
-    roc_auc: float | None = None,
-    label: str | None = None,
-    operating_point: tuple[float, float] | None = None,
-    ax: Axes | None = None,
-    title: str = "ROC curve",
-    chance: bool = True,
-) -> Axes:
-    """Draw a ROC curve (FPR on x, TPR on y) with the chance diagonal.
-
-    ``operating_point`` = (fpr, tpr) marks one threshold on the curve.
-    """
-    fpr, tpr = np.asarray(fpr), np.asarray(tpr)
-    if fpr.shape != tpr.shape or fpr.ndim != 1:
-        raise ValueError(f"fpr and tpr must be 1-D of one length, got {fpr.shape}, {tpr.shape}")
-    ax = _axes(ax)
-    name = label or "classifier"
-    if roc_auc is not None:
-        name += f" (AUC = {roc_auc:.3f})"
-    ax.plot(fpr, tpr, lw=2, label=name)
-    if chance:
-        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance (AUC = 0.5)")
-    if operating_point is not None:
-        ax.plot(*operating_point, "o", color="crimson", ms=9, label="operating point")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_aspect("equal")
-    ax.set_xlabel("false positive rate FPR = FP / (FP + TN)")
-    ax.set_ylabel("true positive rate TPR = TP / (TP + FN)")
-    ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
-
-
-def plot_pr_curve(
-    precision: Any,
-    recall: Any,
-    *,
-    average_precision: float | None = None,
-    prevalence: float | None = None,
-    label: str | None = None,
-    operating_point: tuple[float, float] | None = None,
-    ax: Axes | None = None,
-    title: str = "Precision-recall curve",
-) -> Axes:
-    """Draw a precision-recall curve as the steps that average precision sums.
-
-    ``prevalence`` (the share of positives) draws the no-skill baseline: a
-    classifier that guesses has precision equal to it at every recall.
-    ``operating_point`` = (recall, precision) marks one threshold.
-    """
-    precision, recall = np.asarray(precision), np.asarray(recall)
-    if precision.shape != recall.shape or precision.ndim != 1:
-        raise ValueError(
-            f"precision and recall must be 1-D of one length, got {precision.shape}, {recall.shape}"
-        )
-    ax = _axes(ax)
-    name = label or "classifier"
-    if average_precision is not None:
-        name += f" (AP = {average_precision:.3f})"
-    ax.step(recall, precision, where="pre", lw=2, label=name)
-    if prevalence is not None:
-        ax.axhline(
-            prevalence,
-            ls="--",
-            color="grey",
-            lw=1,
-            label=f"no skill (precision = {prevalence:.2f})",
-        )
-    if operating_point is not None:
-        ax.plot(*operating_point, "o", color="crimson", ms=9, label="operating point")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.05)
-    ax.set_xlabel("recall = TP / (TP + FN)")
-    ax.set_ylabel("precision = TP / (TP + FP)")
-    ax.set_title(title)
-    ax.legend(loc="lower left", fontsize=8)
-    return ax
-
-
-def plot_threshold_panel(
-    y_true: Any,
-    y_score: Any,
-    threshold: float,
-    *,
-    fig: Figure | None = None,
-    class_names: Sequence[str] = ("negative", "positive"),
+    keys: Sequence[str] = ("train_loss", "val_accuracy"),
+    log_keys: Sequence[str] = (),
+    suptitle: str | None = None,
 ) -> Figure:
-    """ROC curve, PR curve and confusion matrix at one threshold, side by side.
+    """Curves of several training runs side by side, one panel per history key.
 
-    The static twin of :class:`course_lib.widgets.ThresholdExplorer`: the book
-    shows it for a few thresholds so that the page is complete without a kernel.
+    ``histories`` maps a run's name to the dict returned by
+    :func:`course_lib.training.fit`; every run is drawn in every panel. The panels of
+    ``log_keys`` use a logarithmic y axis. A run that diverged (an infinite or NaN
+    value) is drawn up to the epoch where it diverged.
     """
-    fpr, tpr, _ = metrics.roc_curve(y_true, y_score)
-    precision, recall, _ = metrics.precision_recall_curve(y_true, y_score)
-    point = metrics.threshold_metrics(y_true, y_score, threshold)
-    cm = point["confusion_matrix"]
-    positive = cm[1].sum() / cm.sum()  # prevalence: the no-skill precision
-    if fig is None:
-        fig = plt.figure(figsize=(13, 4))
-    fig.clear()
-    ax_roc, ax_pr, ax_cm = fig.subplots(1, 3)
-    plot_roc_curve(
-        fpr,
-        tpr,
-        roc_auc=metrics.auc(fpr, tpr),
-        ax=ax_roc,
-        operating_point=(point["fpr"], point["tpr"]),
-    )
-    plot_pr_curve(
-        precision,
-        recall,
-        average_precision=metrics.average_precision_score(y_true, y_score),
-        prevalence=positive,
-        ax=ax_pr,
-        operating_point=(point["tpr"], point["precision"]),
-    )
-    plot_confusion_matrix(
-        point["confusion_matrix"],
-        labels=list(class_names),
-        ax=ax_cm,
-        title=f"Confusion matrix at threshold {threshold:.2f}",
-    )
-    fig.suptitle(
-        f"threshold = {threshold:.2f}: TPR = {point['tpr']:.2f}, FPR = {point['fpr']:.2f}, "
-        f"precision = {point['precision']:.2f}, F1 = {point['f1']:.2f}"
-    )
+    unknown = set(log_keys) - set(keys)
+    if unknown:
+        raise ValueError(f"log_keys must be among keys {tuple(keys)}, got {sorted(unknown)}")
+    if not histories:
+        raise ValueError("histories is empty: nothing to plot")
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 3.8), squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        for name, history in histories.items():
+            if key not in history:
+                raise KeyError(f"history {name!r} has no {key!r}; it has {sorted(history)}")
+            epochs = history.get("epoch", range(1, len(history[key]) + 1))
+            values = np.asarray(history[key], dtype=np.float64)
+            values[~np.isfinite(values)] = np.nan  # a diverged run stops where it diverged
+            ax.plot(list(epochs), values, marker="o", ms=3, label=name)
+        if key in log_keys:
+            ax.set_yscale("log")
+        title, unit = HISTORY_LABELS.get(key, (key, key))
+        ax.set_title(title[0].upper() + title[1:] + " per epoch")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if suptitle:
+        fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
 
@@ -248,10 +184,8 @@ def _grid(X: np.ndarray, resolution: int, margin: float) -> tuple[np.ndarray, tu
     The margin is a fraction of each axis' span. Returns the points, shape
     (resolution**2, 2), row by row from the bottom, and the image extent.
     """
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
-    if not 0 <= margin < np.inf:
-        raise ValueError(f"margin must be >= 0 (a fraction of the data's span), got {margin!r}")
+    check_int(resolution, "resolution", 2)
+    check_real(margin, "margin (a fraction of the data's span)", low=0)
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = margin * np.where(hi > lo, hi - lo, 1.0)
     lo, hi = lo - pad, hi + pad
@@ -338,7 +272,7 @@ def plot_decision_boundary(
     margin : float
         Space around the data, as a fraction of its span on each axis.
 
-    >>> from course_lib.foundations import Perceptron
+    >>> from course_lib.mlp import Perceptron
     >>> X, y = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]
     >>> p = Perceptron()
     >>> _ = p.fit(X, y, num_epochs=10)
@@ -350,7 +284,7 @@ def plot_decision_boundary(
     X, y = _check_points(X, y)
     grid, extent = _grid(X, resolution, margin)
     Z, n_classes = _grid_values(predict_proba, grid, resolution)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     _draw_boundary(ax, Z, n_classes, extent, X, y, title)
     return ax
 
@@ -403,57 +337,3 @@ def animate_decision_boundary(
     anim = FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
     plt.close(fig)
     return anim
-
-
-def plot_softmax_temperatures(
-    logits: Any,
-    temperatures: Sequence[float],
-    *,
-    class_names: Sequence[str] | None = None,
-    ax: Axes | None = None,
-    title: str = "Softmax with temperature",
-) -> Axes:
-    """Bars of softmax(logits / T), one group per class and one colour per temperature.
-
-    The static twin of :class:`course_lib.widgets.SoftmaxTemperatureExplorer`.
-
-    >>> ax = plot_softmax_temperatures([2.0, 1.0, 0.1], [0.5, 1.0, 5.0])
-    >>> len(ax.patches)  # 3 classes x 3 temperatures
-    9
-
-    See the book: 01_foundations.
-    """
-    logits = _check_logits(logits)
-    temperatures = list(temperatures)
-    if len(temperatures) == 0:
-        raise ValueError("temperatures must list at least one temperature T > 0")
-    names = _class_names(class_names, logits.size)
-    ax = _axes(ax)
-    width = 0.8 / len(temperatures)
-    positions = np.arange(logits.size)
-    for j, T in enumerate(temperatures):
-        offset = (j - (len(temperatures) - 1) / 2) * width
-        ax.bar(positions + offset, softmax(logits, T=T), width, label=f"T = {T:g}")
-    ax.set_xticks(positions, names)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("class")
-    ax.set_ylabel("probability softmax(h / T)")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    return ax
-
-
-def _check_logits(logits: Any) -> np.ndarray:
-    logits = to_numpy(logits, "logits")
-    if logits.ndim != 1 or logits.size < 2:
-        raise ValueError(f"logits must be 1-D with at least 2 classes, got shape {logits.shape}")
-    if not np.issubdtype(logits.dtype, np.number) or not np.all(np.isfinite(logits)):
-        raise ValueError("logits must hold finite numbers (no NaN or infinity)")
-    return logits.astype(np.float64)
-
-
-def _class_names(class_names: Sequence[str] | None, n: int) -> list[str]:
-    names = [str(k) for k in range(n)] if class_names is None else [str(c) for c in class_names]
-    if len(names) != n:
-        raise ValueError(f"class_names must name {n} classes, got {len(names)}")
-    return names

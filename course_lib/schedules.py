@@ -20,23 +20,14 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
-from course_lib.validation import check_int
+from course_lib.validation import check_int, check_real
 
 __all__ = [
     *("step_decay", "exponential_decay", "inverse_time_decay", "cosine_annealing"),
-    *("linear_warmup", "warmup_cosine", "linear_scaling_rule"),
-    *("SCHEDULE_NAMES", "schedule_curve", "plot_schedules"),
+    *("linear_warmup", "warmup_cosine_lr", "linear_scaling_rule"),
+    *("SCHEDULE_NAMES", "schedule_curve"),
 ]
-
-
-def _check_range(value: float, name: str, low: float, high: float) -> None:
-    """low < value <= high (low excluded, as 0 for gamma and start_factor)."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low < value <= high
-    if not ok:
-        raise ValueError(f"{name} must be a number in ({low}, {high}], got {value!r}")
 
 
 def step_decay(epoch: int, step_size: int, gamma: float) -> float:
@@ -49,7 +40,7 @@ def step_decay(epoch: int, step_size: int, gamma: float) -> float:
     """
     check_int(epoch, "epoch", 0)
     check_int(step_size, "step_size", 1)
-    _check_range(gamma, "gamma", 0.0, 1.0)
+    check_real(gamma, "gamma", low=0, high=1, low_open=True)
     return float(gamma ** (epoch // step_size))
 
 
@@ -62,7 +53,7 @@ def exponential_decay(epoch: int, gamma: float) -> float:
     See the book: 04_optimization.
     """
     check_int(epoch, "epoch", 0)
-    _check_range(gamma, "gamma", 0.0, 1.0)
+    check_real(gamma, "gamma", low=0, high=1, low_open=True)
     return float(gamma**epoch)
 
 
@@ -75,8 +66,7 @@ def inverse_time_decay(epoch: int, k: float) -> float:
     See the book: 04_optimization.
     """
     check_int(epoch, "epoch", 0)
-    if not isinstance(k, (int, float)) or isinstance(k, bool) or not k >= 0:
-        raise ValueError(f"k must be a number >= 0, got {k!r}")
+    check_real(k, "k", low=0)
     return 1.0 / (1.0 + k * epoch)
 
 
@@ -94,9 +84,7 @@ def cosine_annealing(epoch: int, T_max: int, eta_min_ratio: float = 0.0) -> floa
     """
     check_int(epoch, "epoch", 0)
     check_int(T_max, "T_max", 1)
-    ok = isinstance(eta_min_ratio, (int, float)) and not isinstance(eta_min_ratio, bool)
-    if not (ok and 0.0 <= eta_min_ratio <= 1.0):
-        raise ValueError(f"eta_min_ratio must be a number in [0, 1], got {eta_min_ratio!r}")
+    check_real(eta_min_ratio, "eta_min_ratio", low=0, high=1)
     return eta_min_ratio + (1.0 - eta_min_ratio) * (1.0 + math.cos(math.pi * epoch / T_max)) / 2
 
 
@@ -110,11 +98,11 @@ def linear_warmup(epoch: int, warmup_epochs: int, start_factor: float = 1.0 / 3.
     """
     check_int(epoch, "epoch", 0)
     check_int(warmup_epochs, "warmup_epochs", 1)
-    _check_range(start_factor, "start_factor", 0.0, 1.0)
+    check_real(start_factor, "start_factor", low=0, high=1, low_open=True)
     return start_factor + (1.0 - start_factor) * min(epoch, warmup_epochs) / warmup_epochs
 
 
-def warmup_cosine(
+def warmup_cosine_lr(
     epoch: int,
     warmup_epochs: int,
     total_epochs: int,
@@ -125,8 +113,11 @@ def warmup_cosine(
 
     f(t) = linear_warmup(t) for t < W, cosine_annealing(t - W, T - W, r) after;
     equals ``SequentialLR([LinearLR(s, 1, W), CosineAnnealingLR(T - W, r lr)], [W])``.
+    Like every schedule here it returns the factor f(t): the learning rate is
+    alpha_0 f(t), which the chapter's exercise computes as
+    ``warmup_cosine_lr(t, base_lr, W, T, s, eta_min)`` with eta_min = r alpha_0.
 
-    >>> [round(warmup_cosine(t, 2, 6, start_factor=0.5), 3) for t in range(7)]
+    >>> [round(warmup_cosine_lr(t, 2, 6, start_factor=0.5), 3) for t in range(7)]
     [0.5, 0.75, 1.0, 0.854, 0.5, 0.146, 0.0]
 
     See the book: 04_optimization.
@@ -149,12 +140,11 @@ def linear_scaling_rule(batch_size: int, base_lr: float = 0.1, base_batch: int =
     """
     check_int(batch_size, "batch_size", 1)
     check_int(base_batch, "base_batch", 1)
-    if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
-        raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
+    check_real(base_lr, "base_lr", low=0, low_open=True)
     return base_lr * batch_size / base_batch
 
 
-# The names plot_schedules and the schedule explorer know, with the parameters each one uses.
+# The names that course_lib.figures.schedules knows, with the parameters each one uses.
 SCHEDULE_NAMES = {
     "constant": (),
     "step": ("step_size", "gamma"),
@@ -181,8 +171,7 @@ def schedule_curve(name: str, epochs: int, base_lr: float = 1.0, **params: Any) 
     if name not in SCHEDULE_NAMES:
         raise ValueError(f"name must be one of {sorted(SCHEDULE_NAMES)}, got {name!r}")
     check_int(epochs, "epochs", 2)
-    if isinstance(base_lr, bool) or not isinstance(base_lr, (int, float)) or not base_lr > 0:
-        raise ValueError(f"base_lr must be a number > 0, got {base_lr!r}")
+    check_real(base_lr, "base_lr", low=0, low_open=True)
     missing = [p for p in SCHEDULE_NAMES[name] if p not in params]
     if missing:
         raise ValueError(f"schedule {name!r} needs the parameters {missing}")
@@ -198,41 +187,7 @@ def schedule_curve(name: str, epochs: int, base_lr: float = 1.0, **params: Any) 
             return inverse_time_decay(t, params["k"])
         if name == "cosine":
             return cosine_annealing(t, epochs - 1, params["eta_min_ratio"])
-        return warmup_cosine(t, params["warmup_epochs"], epochs - 1, params["start_factor"],
+        return warmup_cosine_lr(t, params["warmup_epochs"], epochs - 1, params["start_factor"],
                              params["eta_min_ratio"])
 
     return base_lr * np.array([factor(t) for t in range(epochs)])
-
-
-def plot_schedules(
-    curves: dict[str, np.ndarray],
-    *,
-    ax: Axes | None = None,
-    highlight: str | None = None,
-    title: str = "Learning-rate schedules",
-    log_scale: bool = False,
-) -> Axes:
-    """One line per named learning-rate curve against the epoch; ``highlight`` drawn bold.
-
-    The static twin of :class:`course_lib.widgets.ScheduleExplorer`.
-
-    See the book: 04_optimization.
-    """
-    if not curves:
-        raise ValueError("curves must hold at least one named learning-rate curve")
-    if highlight is not None and highlight not in curves:
-        raise ValueError(f"highlight must be one of {list(curves)}, got {highlight!r}")
-    ax = ax if ax is not None else plt.subplots(figsize=(7, 4))[1]
-    for name, lrs in curves.items():
-        lrs = np.asarray(lrs, dtype=np.float64)
-        if highlight is None or name == highlight:
-            ax.plot(np.arange(len(lrs)), lrs, lw=2.2, label=name)
-        else:
-            ax.plot(np.arange(len(lrs)), lrs, lw=1.0, color="0.75", label=name)
-    if log_scale:
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch t")
-    ax.set_ylabel("learning rate α_t")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    return ax

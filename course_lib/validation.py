@@ -26,8 +26,8 @@ __all__ = [
     "check_class_target",
     "check_int",
     "check_label_pair",
-    "check_real",
     "check_labels",
+    "check_real",
     "check_same_shape",
     "check_scores",
     "check_tensor",
@@ -35,15 +35,25 @@ __all__ = [
 ]
 
 
-def to_numpy(x: Any, name: str) -> np.ndarray:
-    """Turn a list, array or tensor (any device) into a NumPy array; ``name`` is for errors."""
+def to_numpy(
+    x: Any, name: str = "value", *, dtype: Any = None, allow_object: bool = False
+) -> np.ndarray:
+    """Turn a list, array or tensor (any device, with or without grad) into a NumPy array.
+
+    ``name`` is for errors; ``dtype`` (e.g. ``np.float64``) converts the result. An
+    array of mixed Python objects is refused unless ``allow_object`` (the students'
+    self-checks report it themselves).
+
+    >>> to_numpy(torch.tensor([1, 2]), "x", dtype=np.float64)
+    array([1., 2.])
+    """
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch.Tensor, without importing torch
         x = x.detach().cpu().numpy()
     try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - exotic inputs
+        arr = np.asarray(x, dtype=dtype)
+    except Exception as exc:  # ragged lists, strings that are not numbers, exotic inputs
         raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
-    if arr.dtype == object:
+    if arr.dtype == object and not allow_object:
         raise TypeError(f"{name} must hold numbers or strings of one kind, got mixed objects")
     return arr
 

@@ -190,3 +190,40 @@ def test_get_device_is_cuda_and_runs_there(monkeypatch):
     on_gpu = A.to(device) @ B.to(device)
     assert on_gpu.device.type == "cuda"
     torch.testing.assert_close(on_gpu.cpu(), A @ B, rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def restore_threads():
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_configure_threads_defaults_to_one_on_the_cpu(monkeypatch, restore_threads):
+    monkeypatch.delenv("COURSE_NUM_THREADS", raising=False)
+    torch.set_num_threads(2)
+    assert device_module.configure_threads("cpu") == 1
+    assert torch.get_num_threads() == 1
+
+
+def test_configure_threads_reads_course_num_threads(monkeypatch, restore_threads):
+    monkeypatch.setenv("COURSE_NUM_THREADS", "2")
+    assert device_module.configure_threads("cpu") == 2
+    assert device_module.configure_threads("cpu", num_threads=1) == 1
+
+
+def test_configure_threads_leaves_a_gpu_alone(restore_threads):
+    torch.set_num_threads(2)
+    assert device_module.configure_threads(torch.device("cuda")) == 2
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "2"])
+def test_configure_threads_rejects_bad_counts(value):
+    with pytest.raises(ValueError, match="num_threads must be an integer >= 1"):
+        device_module.configure_threads("cpu", num_threads=value)
+
+
+def test_configure_threads_rejects_a_bad_environment_value(monkeypatch):
+    monkeypatch.setenv("COURSE_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="COURSE_NUM_THREADS must be a positive integer"):
+        device_module.configure_threads("cpu")

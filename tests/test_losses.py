@@ -9,6 +9,7 @@ import math
 
 import pytest
 import torch
+from helpers import REDUCTIONS, TOL, gen, randn
 from hypothesis import given
 from hypothesis import strategies as st
 from torch.nn import functional
@@ -29,18 +30,7 @@ from course_lib.losses import (
 
 pytestmark = pytest.mark.ch03
 
-REDUCTIONS = ["mean", "sum", "none"]
-TOL = {"rtol": 1e-12, "atol": 1e-12}
 N, C = 6, 4
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def randn(*shape, seed=0, scale=1.0, requires_grad=False):
-    x = scale * torch.randn(*shape, generator=gen(seed), dtype=torch.float64)
-    return x.requires_grad_(requires_grad)
 
 
 def labels(n=N, c=C, seed=1):

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from helpers import REDUCTIONS, TOL, randn
 from torch.nn import functional
 
 from course_lib.metric_learning import (
@@ -12,14 +13,6 @@ from course_lib.metric_learning import (
 )
 
 pytestmark = pytest.mark.ch03
-
-REDUCTIONS = ["mean", "sum", "none"]
-TOL = {"rtol": 1e-12, "atol": 1e-12}
-
-
-def randn(*shape, seed=0, requires_grad=False):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64).requires_grad_(requires_grad)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -1,4 +1,10 @@
-"""Tests for course_lib.plotting: titles, labels, lines, images, operating points, annotations."""
+"""Tests for course_lib.plotting: image grids, training histories, decision boundaries.
+
+Every figure must carry its title and labels and show what it claims: the images and
+their colour ranges, one line per run and history key, the probability at each pixel.
+"""
+
+from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,265 +12,27 @@ import pytest
 import torch
 from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from course_lib import metrics
-from course_lib.data import make_scores, make_xor
-from course_lib.foundations import MLP
+from course_lib.data import make_xor
+from course_lib.mlp import MLP
 from course_lib.plotting import (
+    HISTORY_LABELS,
     animate_decision_boundary,
-    plot_confusion_matrix,
+    panel_grid,
     plot_decision_boundary,
-    plot_pr_curve,
-    plot_roc_curve,
-    plot_softmax_temperatures,
-    plot_threshold_panel,
+    plot_histories,
+    show_images,
 )
 
-pytestmark = pytest.mark.ch02
-
-
-def cell_texts(ax):
-    """The annotations of a confusion-matrix plot, as a row-major list of strings."""
-    texts = sorted(ax.texts, key=lambda t: (t.get_position()[1], t.get_position()[0]))
-    return [t.get_text() for t in texts]
-
-
-# --------------------------------------------------------------------------- #
-# plot_confusion_matrix
-# --------------------------------------------------------------------------- #
-def test_confusion_matrix_annotations_are_the_counts():
-    """Is each cell annotated with its count, at (column, row), with labels and title?"""
-    cm = np.array([[5, 1, 0], [2, 7, 1], [0, 3, 9]])
-    ax = plot_confusion_matrix(cm, labels=["cat", "dog", "bird"])
-    assert isinstance(ax, Axes)
-    assert cell_texts(ax) == [str(v) for v in cm.ravel()]
-    for text in ax.texts:  # the text at x = j, y = i shows cm[i, j]
-        j, i = text.get_position()
-        assert text.get_text() == str(cm[int(i), int(j)])
-    assert ax.get_title() == "Confusion matrix"
-    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "dog", "bird"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["cat", "dog", "bird"]
-
-
-def test_confusion_matrix_from_metrics_round_trip():
-    """Does the figure of metrics.confusion_matrix show exactly its counts?"""
-    y_true, y_pred = [0, 0, 1, 1, 1, 0, 1], [0, 1, 1, 1, 0, 0, 1]
-    cm = metrics.confusion_matrix(y_true, y_pred)
-    ax = plot_confusion_matrix(cm)
-    assert cell_texts(ax) == ["2", "1", "1", "3"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1"]
-
-
-def test_confusion_matrix_normalized_shows_share_and_count():
-    """With normalize='true', does each cell show the row share and the count?"""
-    cm = np.array([[3, 1], [0, 4]])
-    ax = plot_confusion_matrix(cm, normalize="true", title="Recall per class")
-    assert cell_texts(ax) == ["75%\n(3)", "25%\n(1)", "0%\n(0)", "100%\n(4)"]
-    assert ax.get_title() == "Recall per class"
-    np.testing.assert_allclose(
-        ax.images[0].get_array(), [[0.75, 0.25], [0.0, 1.0]], rtol=1e-12, atol=0
-    )
-
-
-def test_confusion_matrix_normalize_pred_with_empty_column():
-    """Does a never-predicted class give 0% (not NaN) with normalize='pred'?"""
-    cm = np.array([[2, 0], [2, 0]])
-    ax = plot_confusion_matrix(cm, normalize="pred")
-    assert cell_texts(ax) == ["50%\n(2)", "0%\n(0)", "50%\n(2)", "0%\n(0)"]
-
-
-def test_confusion_matrix_draws_on_the_given_axes():
-    """Is the given Axes used (and returned), with a colorbar beside it?"""
-    fig, ax = plt.subplots()
-    assert plot_confusion_matrix(np.eye(2, dtype=int), ax=ax) is ax
-    assert len(fig.axes) == 2  # the matrix and its colorbar
-
-
-def test_confusion_matrix_large_matrix_shows_counts():
-    """Are all n * n counts written for a ten-class matrix?"""
-    cm = np.arange(100).reshape(10, 10)
-    ax = plot_confusion_matrix(cm)
-    assert cell_texts(ax) == [str(v) for v in range(100)]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "pattern"),
-    [
-        ({"cm": np.zeros((2, 3), dtype=int)}, r"cm must be a square matrix, got shape \(2, 3\)"),
-        ({"cm": np.zeros(4, dtype=int)}, "cm must be a square matrix"),
-        ({"cm": np.eye(2, dtype=int), "normalize": "rows"}, "normalize"),
-        ({"cm": np.eye(2, dtype=int), "labels": ["a", "b", "c"]}, "labels must name 2 classes"),
-    ],
-)
-def test_confusion_matrix_validation(kwargs, pattern):
-    """Is a bad matrix, normalisation or label list a ValueError naming the argument?"""
-    with pytest.raises(ValueError, match=pattern):
-        plot_confusion_matrix(**kwargs)
-
-
-# --------------------------------------------------------------------------- #
-# plot_roc_curve
-# --------------------------------------------------------------------------- #
-ROC = metrics.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-
-
-def test_roc_curve_lines_labels_and_title():
-    """Are the curve and the chance diagonal drawn, with axis labels, title and legend?"""
-    fpr, tpr, _ = ROC
-    ax = plot_roc_curve(fpr, tpr, roc_auc=0.75, label="logistic")
-    assert isinstance(ax, Axes)
-    assert len(ax.lines) == 2
-    np.testing.assert_array_equal(ax.lines[0].get_xdata(), fpr)
-    np.testing.assert_array_equal(ax.lines[0].get_ydata(), tpr)
-    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [0, 1])
-    assert ax.get_title() == "ROC curve"
-    assert ax.get_xlabel().startswith("false positive rate")
-    assert ax.get_ylabel().startswith("true positive rate")
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["logistic (AUC = 0.750)", "chance (AUC = 0.5)"]
-
-
-def test_roc_curve_operating_point():
-    """Is the operating point drawn as one marker exactly where asked?"""
-    fpr, tpr, _ = ROC
-    ax = plot_roc_curve(fpr, tpr, operating_point=(0.5, 1.0), chance=False)
-    assert len(ax.lines) == 2
-    point = ax.lines[-1]
-    assert point.get_marker() == "o"
-    np.testing.assert_array_equal(point.get_xydata(), [[0.5, 1.0]])
-    assert "operating point" in [t.get_text() for t in ax.get_legend().get_texts()]
-
-
-def test_roc_curve_without_chance_or_point_has_one_line():
-    """Does chance=False leave only the curve?"""
-    fpr, tpr, _ = ROC
-    ax = plot_roc_curve(fpr, tpr, chance=False, title="Validation")
-    assert len(ax.lines) == 1 and ax.get_title() == "Validation"
-
-
-def test_roc_curves_share_axes():
-    """Can two curves be drawn on one Axes for a comparison?"""
-    fpr, tpr, _ = ROC
-    ax = plot_roc_curve(fpr, tpr, chance=False)
-    assert plot_roc_curve(tpr, tpr, ax=ax, chance=False) is ax
-    assert len(ax.lines) == 2
-
-
-@pytest.mark.parametrize(
-    ("fpr", "tpr"), [([0, 0.5, 1], [0, 1]), (np.zeros((2, 2)), np.zeros((2, 2)))]
-)
-def test_roc_curve_validation(fpr, tpr):
-    """Is fpr/tpr of different shapes (or 2-D) a ValueError naming them?"""
-    with pytest.raises(ValueError, match="fpr and tpr must be 1-D of one length"):
-        plot_roc_curve(fpr, tpr)
-
-
-# --------------------------------------------------------------------------- #
-# plot_pr_curve
-# --------------------------------------------------------------------------- #
-PR = metrics.precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-
-
-def test_pr_curve_steps_baseline_and_point():
-    """Are the steps, the no-skill line at the prevalence and the point all drawn?"""
-    precision, recall, _ = PR
-    ax = plot_pr_curve(
-        precision, recall, average_precision=0.8333, prevalence=0.5, operating_point=(0.5, 1.0)
-    )
-    assert isinstance(ax, Axes)
-    assert len(ax.lines) == 3
-    curve, baseline, point = ax.lines
-    assert curve.get_drawstyle() == "steps-pre"
-    np.testing.assert_array_equal(curve.get_xdata(), recall)
-    np.testing.assert_array_equal(curve.get_ydata(), precision)
-    np.testing.assert_array_equal(baseline.get_ydata(), [0.5, 0.5])
-    np.testing.assert_array_equal(point.get_xydata(), [[0.5, 1.0]])
-    assert ax.get_title() == "Precision-recall curve"
-    assert ax.get_xlabel().startswith("recall") and ax.get_ylabel().startswith("precision")
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["classifier (AP = 0.833)", "no skill (precision = 0.50)", "operating point"]
-
-
-def test_pr_curve_alone_has_one_line():
-    """Without prevalence or point, is only the curve drawn?"""
-    precision, recall, _ = PR
-    assert len(plot_pr_curve(precision, recall).lines) == 1
-
-
-def test_pr_curve_validation():
-    """Is precision/recall of different lengths a ValueError naming them?"""
-    with pytest.raises(ValueError, match="precision and recall must be 1-D"):
-        plot_pr_curve([1.0, 0.5], [0.0, 0.5, 1.0])
-
-
-# --------------------------------------------------------------------------- #
-# plot_threshold_panel
-# --------------------------------------------------------------------------- #
-@pytest.fixture(scope="module")
-def scores():
-    return make_scores(300, positive_fraction=0.3, random_state=0)
-
-
-def test_threshold_panel_layout_and_title(scores):
-    """Are there three panels (plus a colorbar) and a suptitle with the point's rates?"""
-    y_true, y_score = scores
-    fig = plot_threshold_panel(y_true, y_score, 0.6)
-    point = metrics.threshold_metrics(y_true, y_score, 0.6)
-    assert isinstance(fig, Figure)
-    assert len(fig.axes) == 4
-    ax_roc, ax_pr, ax_cm = fig.axes[:3]
-    assert ax_roc.get_title() == "ROC curve"
-    assert ax_pr.get_title() == "Precision-recall curve"
-    assert ax_cm.get_title() == "Confusion matrix at threshold 0.60"
-    title = fig._suptitle.get_text()
-    assert title.startswith("threshold = 0.60")
-    assert f"TPR = {point['tpr']:.2f}" in title and f"F1 = {point['f1']:.2f}" in title
-
-
-def test_threshold_panel_points_and_counts(scores):
-    """Are the operating points at threshold_metrics' rates and the cells its counts?"""
-    y_true, y_score = scores
-    fig = plot_threshold_panel(y_true, y_score, 0.45, class_names=("healthy", "ill"))
-    point = metrics.threshold_metrics(y_true, y_score, 0.45)
-    ax_roc, ax_pr, ax_cm = fig.axes[:3]
-    np.testing.assert_allclose(
-        ax_roc.lines[-1].get_xydata(), [[point["fpr"], point["tpr"]]], rtol=1e-12, atol=0
-    )
-    np.testing.assert_allclose(
-        ax_pr.lines[-1].get_xydata(), [[point["tpr"], point["precision"]]], rtol=1e-12, atol=0
-    )
-    expected = [point["tn"], point["fp"], point["fn"], point["tp"]]
-    assert cell_texts(ax_cm) == [str(v) for v in expected]
-    assert [t.get_text() for t in ax_cm.get_xticklabels()] == ["healthy", "ill"]
-    # the no-skill line of the PR panel sits at the prevalence
-    np.testing.assert_allclose(ax_pr.lines[1].get_ydata(), [y_true.mean()] * 2, rtol=1e-12, atol=0)
-    # the AUC in the legend is the data's
-    auc = metrics.roc_auc_score(y_true, y_score)
-    assert f"AUC = {auc:.3f}" in ax_roc.get_legend().get_texts()[0].get_text()
-
-
-def test_threshold_panel_reuses_the_figure(scores):
-    """Does redrawing into the same figure replace the panels instead of stacking them?"""
-    y_true, y_score = scores
-    fig = plt.figure()
-    assert plot_threshold_panel(y_true, y_score, 0.3, fig=fig) is fig
-    plot_threshold_panel(y_true, y_score, 0.7, fig=fig)
-    assert len(fig.axes) == 4
-    assert fig.axes[2].get_title() == "Confusion matrix at threshold 0.70"
-
-
-def test_threshold_panel_validates_scores():
-    """Are NaN scores rejected with a message naming y_score?"""
-    with pytest.raises(ValueError, match="y_score"):
-        plot_threshold_panel([0, 1, 1], [0.2, np.nan, 0.9], 0.5)
+pytestmark = [pytest.mark.ch01, pytest.mark.ch05]
 
 
 # --------------------------------------------------------------------------- #
 # plot_decision_boundary, animate_decision_boundary (chapter 01)
 # --------------------------------------------------------------------------- #
 POINTS = np.array([[-2.0, -1.0], [3.0, 0.5], [0.5, 4.0], [-1.0, 2.0]])
+
+
 LABELS = np.array([0, 1, 1, 0])
 
 
@@ -390,7 +158,11 @@ def test_decision_boundary_evaluates_the_grid_once():
         ((right_half, POINTS, [0, 1]), {}, r"y must have shape \(4,\)"),
         ((lambda P: P[:5, 0], POINTS, LABELS), {}, "predict_proba must map"),
         ((right_half, POINTS, LABELS), {"resolution": 1}, "resolution must be an integer >= 2"),
-        ((right_half, POINTS, LABELS), {"margin": -0.1}, "margin must be >= 0"),
+        (
+            (right_half, POINTS, LABELS),
+            {"margin": -0.1},
+            r"margin \(a fraction of the data's span\) must be a number >= 0",
+        ),
     ],
 )
 def test_decision_boundary_validation(args, kwargs, pattern):
@@ -447,51 +219,82 @@ def test_animation_rejects_no_snapshots():
         animate_decision_boundary([], POINTS, LABELS)
 
 
-# --------------------------------------------------------------------------- #
-# plot_softmax_temperatures (chapter 01)
-# --------------------------------------------------------------------------- #
-@pytest.mark.ch01
-def test_softmax_temperatures_bars_are_the_probabilities():
-    """Is each bar softmax(logits / T) of its class, one colour and legend entry per T?"""
-    logits, temperatures = np.array([2.0, 1.0, 0.1, -1.0]), [0.5, 1.0, 5.0]
-    ax = plot_softmax_temperatures(logits, temperatures, class_names=["a", "b", "c", "d"])
-    assert isinstance(ax, Axes)
-    assert len(ax.patches) == 12
-    for j, container in enumerate(ax.containers):
-        heights = [bar.get_height() for bar in container]
-        expected = torch.softmax(torch.from_numpy(logits) / temperatures[j], dim=0).numpy()
-        np.testing.assert_allclose(heights, expected, rtol=1e-12, atol=0)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T = 0.5", "T = 1", "T = 5"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "d"]
-    assert ax.get_title() == "Softmax with temperature"
-    assert ax.get_xlabel() == "class" and ax.get_ylabel().startswith("probability")
-    assert ax.get_ylim() == (0.0, 1.05)
+def test_show_images_titles_channels_first_and_symmetric_colours():
+    images = [np.zeros((5, 5)), torch.rand(3, 6, 6), torch.rand(1, 4, 4), np.full((6, 6, 3), 0.5)]
+    fig = show_images(images, titles=list("abcd"), suptitle="four images")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["a", "b", "c", "d"] and fig._suptitle.get_text() == "four images"
+    assert fig.axes[1].images[0].get_array().shape == (6, 6, 3)  # moved to channels last
+    fig = show_images([np.array([[-2.0, 1.0]])], symmetric=True)
+    assert fig.axes[0].images[0].get_clim() == (-2.0, 2.0)  # centred on zero
+    fig = show_images([np.array([[-2.0, 1.0]])] * 2, symmetric=[False, True])
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert drawn[0].images[0].get_clim() == (-2.0, 1.0) and drawn[1].images[0].get_clim()[0] == -2
+    fig = show_images([np.zeros((2, 2)), np.full((2, 2), 4.0)], same_scale=True)
+    assert [ax.images[0].get_clim() for ax in fig.axes] == [(0.0, 4.0), (0.0, 4.0)]
+    with pytest.raises(ValueError, match="one per image"):
+        show_images(images, symmetric=[True])
+    with pytest.raises(ValueError, match="one entry per image"):
+        show_images(images, titles=["a"])
+    with pytest.raises(ValueError, match="images is empty"):
+        show_images([])
 
 
-@pytest.mark.ch01
-def test_softmax_temperatures_bars_of_a_class_sit_together():
-    """Are the bars of one class side by side around its tick, without overlapping?"""
-    ax = plot_softmax_temperatures([1.0, 0.0], [0.5, 2.0])
-    first, second = ax.containers
-    for k in range(2):
-        left, right = first[k], second[k]
-        assert left.get_x() + left.get_width() == pytest.approx(right.get_x())
-        assert (left.get_x() + right.get_x() + right.get_width()) / 2 == pytest.approx(k)
+def test_plot_histories_draws_every_run_in_every_panel():
+    histories = {
+        "plain": {"epoch": [1, 2], "train_loss": [2.0, 1.5], "val_accuracy": [0.3, 0.4]},
+        "residual": {"epoch": [1, 2], "train_loss": [1.0, 0.2], "val_accuracy": [0.8, 0.9]},
+    }
+    fig = plot_histories(histories)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert len(ax.lines) == 2 and ax.get_xlabel() == "epoch" and ax.get_ylabel()
+    assert fig.axes[0].get_title() == "Training loss per epoch"
+    np.testing.assert_array_equal(fig.axes[1].lines[1].get_ydata(), [0.8, 0.9])
+    with pytest.raises(KeyError, match="has no 'val_loss'"):
+        plot_histories(histories, keys=("val_loss",))
 
 
-@pytest.mark.ch01
-@pytest.mark.parametrize(
-    ("args", "kwargs", "pattern"),
-    [
-        (([[1.0, 2.0]], [1.0]), {}, "logits must be 1-D with at least 2 classes"),
-        (([1.0], [1.0]), {}, "logits must be 1-D with at least 2 classes"),
-        (([1.0, np.nan], [1.0]), {}, "logits must hold finite numbers"),
-        (([1.0, 2.0], []), {}, "temperatures must list at least one"),
-        (([1.0, 2.0], [0.0]), {}, "T must be a finite number > 0"),
-        (([1.0, 2.0], [1.0]), {"class_names": ["a"]}, "class_names must name 2 classes"),
-    ],
-)
-def test_softmax_temperatures_validation(args, kwargs, pattern):
-    """Are bad logits, temperatures and class names ValueErrors naming them?"""
-    with pytest.raises(ValueError, match=pattern):
-        plot_softmax_temperatures(*args, **kwargs)
+def test_plot_histories_labels_every_key_of_a_training_history():
+    """Does every history key get a title and a unit: val_* "validation", test_* "test"?"""
+    keys = tuple(HISTORY_LABELS)
+    assert set(keys) >= {
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "test_loss",
+        "test_accuracy",
+        "full_loss",
+        "lr",
+        "seconds",
+        "updates",
+    }
+    history = {key: [1.0, 0.5] for key in keys}
+    fig = plot_histories({"run": history}, keys=keys)
+    titles = {key: ax.get_title() for key, ax in zip(keys, fig.axes, strict=True)}
+    assert titles["val_loss"] == "Validation loss per epoch"
+    assert titles["test_accuracy"] == "Test accuracy per epoch"
+    for key, ax in zip(keys, fig.axes, strict=True):
+        assert ax.get_ylabel() and ax.get_ylabel() != key, key
+
+
+def test_panel_grid_hides_the_unused_panels():
+    """Does a grid for 10 panels in rows of 4 hide the last 2 of its 12 axes?"""
+    fig, axes = panel_grid(10, ncols=4, size=1.0)
+    assert len(axes) == 10 and len(fig.axes) == 12
+    assert [ax.axison for ax in fig.axes[10:]] == [False, False]
+
+
+def test_plot_histories_draws_log_panels_and_stops_a_diverged_run():
+    histories = {
+        "stable": {"epoch": [1, 2, 3], "full_loss": [2.0, 1.0, 0.5], "test_accuracy": [0.5] * 3},
+        "diverged": {"epoch": [1, 2, 3], "full_loss": [2.0, float("inf"), float("nan")],
+                     "test_accuracy": [0.1] * 3},
+    }  # fmt: skip
+    fig = plot_histories(histories, keys=("full_loss", "test_accuracy"), log_keys=("full_loss",))
+    assert fig.axes[0].get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"
+    drawn = fig.axes[0].lines[1].get_ydata()
+    assert drawn[0] == 2.0 and np.isnan(drawn[1]) and np.isnan(drawn[2])
+    with pytest.raises(ValueError, match="log_keys must be among keys"):
+        plot_histories(histories, keys=("test_accuracy",), log_keys=("full_loss",))

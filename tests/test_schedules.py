@@ -11,6 +11,7 @@ import math
 
 import pytest
 import torch
+from helpers import SCHEDULE_PARAMS
 from torch.optim import lr_scheduler
 
 from course_lib.schedules import (
@@ -20,15 +21,17 @@ from course_lib.schedules import (
     inverse_time_decay,
     linear_scaling_rule,
     linear_warmup,
-    plot_schedules,
     schedule_curve,
     step_decay,
-    warmup_cosine,
+    warmup_cosine_lr,
 )
 
 pytestmark = pytest.mark.ch04
 
+
 BASE_LR = 0.1
+
+
 NUM_EPOCHS = 50
 
 
@@ -71,7 +74,7 @@ CASES = [
     ),
     (
         "warmup-cosine",
-        lambda t: warmup_cosine(t, 5, NUM_EPOCHS, start_factor=0.25, eta_min_ratio=0.01),
+        lambda t: warmup_cosine_lr(t, 5, NUM_EPOCHS, start_factor=0.25, eta_min_ratio=0.01),
         lambda o: lr_scheduler.SequentialLR(
             o,
             [
@@ -109,8 +112,8 @@ def test_cosine_endpoints():
 
 def test_warmup_is_continuous_at_the_milestone():
     """Does warm-up end at exactly 1 where the cosine starts at 1?"""
-    assert linear_warmup(5, 5, 0.1) == 1.0 and warmup_cosine(5, 5, 20, 0.1) == 1.0
-    assert warmup_cosine(4, 5, 20, 0.1) == pytest.approx(0.82, abs=1e-15)
+    assert linear_warmup(5, 5, 0.1) == 1.0 and warmup_cosine_lr(5, 5, 20, 0.1) == 1.0
+    assert warmup_cosine_lr(4, 5, 20, 0.1) == pytest.approx(0.82, abs=1e-15)
 
 
 @pytest.mark.parametrize(("batch_size", "lr"), [(256, 0.1), (32, 0.0125), (8192, 3.2)])
@@ -133,8 +136,8 @@ def test_linear_scaling_rule(batch_size, lr):
         (lambda: cosine_annealing(3, 10, 1.5), "eta_min_ratio"),
         (lambda: linear_warmup(3, 0), "warmup_epochs"),
         (lambda: linear_warmup(3, 5, 0.0), "start_factor"),
-        (lambda: warmup_cosine(3, 5, 5), "total_epochs"),
-        (lambda: warmup_cosine(-2, 5, 10), "epoch"),
+        (lambda: warmup_cosine_lr(3, 5, 5), "total_epochs"),
+        (lambda: warmup_cosine_lr(-2, 5, 10), "epoch"),
         (lambda: linear_scaling_rule(0), "batch_size"),
         (lambda: linear_scaling_rule(64, base_lr=0), "base_lr"),
         (lambda: linear_scaling_rule(64, base_batch=0), "base_batch"),
@@ -146,10 +149,6 @@ def test_invalid_arguments_name_the_argument(call, argument):
         call()
 
 
-PARAMS = {"step_size": 7, "gamma": 0.8, "k": 0.3, "eta_min_ratio": 0.05, "warmup_epochs": 4,
-          "start_factor": 0.2}
-
-
 @pytest.mark.parametrize("name", list(SCHEDULE_NAMES))
 def test_schedule_curve_is_the_factor_times_the_base_lr(name):
     epochs = 30
@@ -159,9 +158,9 @@ def test_schedule_curve_is_the_factor_times_the_base_lr(name):
         "exponential": lambda t: exponential_decay(t, 0.8),
         "1/t": lambda t: inverse_time_decay(t, 0.3),
         "cosine": lambda t: cosine_annealing(t, epochs - 1, 0.05),
-        "warm-up + cosine": lambda t: warmup_cosine(t, 4, epochs - 1, 0.2, 0.05),
+        "warm-up + cosine": lambda t: warmup_cosine_lr(t, 4, epochs - 1, 0.2, 0.05),
     }[name]
-    curve = schedule_curve(name, epochs, base_lr=0.4, **PARAMS)
+    curve = schedule_curve(name, epochs, base_lr=0.4, **SCHEDULE_PARAMS)
     assert curve.shape == (epochs,)
     for t in range(epochs):
         assert curve[t] == pytest.approx(0.4 * factor(t), rel=1e-15)
@@ -169,7 +168,7 @@ def test_schedule_curve_is_the_factor_times_the_base_lr(name):
 
 def test_cosine_curves_end_at_eta_min():
     for name in ("cosine", "warm-up + cosine"):
-        assert schedule_curve(name, 20, 0.1, **PARAMS)[-1] == pytest.approx(0.1 * 0.05)
+        assert schedule_curve(name, 20, 0.1, **SCHEDULE_PARAMS)[-1] == pytest.approx(0.1 * 0.05)
 
 
 def test_schedule_curve_validation():
@@ -181,17 +180,3 @@ def test_schedule_curve_validation():
         schedule_curve("constant", 10, base_lr=0)
     with pytest.raises(ValueError, match="epochs must be an integer >= 2"):
         schedule_curve("constant", 1)
-
-
-def test_plot_schedules_draws_every_curve():
-    curves = {name: schedule_curve(name, 15, 0.1, **PARAMS) for name in SCHEDULE_NAMES}
-    ax = plot_schedules(curves, highlight="cosine")
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    assert set(lines) == set(SCHEDULE_NAMES)
-    assert lines["cosine"].get_linewidth() > lines["step"].get_linewidth()
-    for name, line in lines.items():
-        assert list(line.get_ydata()) == pytest.approx(list(curves[name]))
-    with pytest.raises(ValueError, match="highlight must be one of"):
-        plot_schedules(curves, highlight="nope")
-    with pytest.raises(ValueError, match="at least one"):
-        plot_schedules({})

@@ -1,4 +1,8 @@
-"""Tests for course_lib.cnn_plots: every figure is titled, labelled and shows what it says."""
+"""Tests for course_lib.figures.conv: filters, feature maps, window positions, the calculator.
+
+Every figure is titled, labelled and shows what it says; the calculator follows its
+sliders and reports impossible sizes instead of raising.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +11,14 @@ import pytest
 import torch
 from matplotlib.patches import Rectangle
 
-from course_lib.cnn_plots import (
+from course_lib.figures.conv import (
     ConvArithmeticCalculator,
-    plot_histories,
     plot_window_positions,
     show_feature_maps,
     show_filters,
-    show_images,
 )
 
 pytestmark = pytest.mark.ch05
-
-
-def test_show_images_titles_channels_first_and_symmetric_colours():
-    images = [np.zeros((5, 5)), torch.rand(3, 6, 6), torch.rand(1, 4, 4), np.full((6, 6, 3), 0.5)]
-    fig = show_images(images, titles=list("abcd"), suptitle="four images")
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["a", "b", "c", "d"] and fig._suptitle.get_text() == "four images"
-    assert fig.axes[1].images[0].get_array().shape == (6, 6, 3)  # moved to channels last
-    fig = show_images([np.array([[-2.0, 1.0]])], symmetric=True)
-    assert fig.axes[0].images[0].get_clim() == (-2.0, 2.0)  # centred on zero
-    fig = show_images([np.array([[-2.0, 1.0]])] * 2, symmetric=[False, True])
-    drawn = [ax for ax in fig.axes if ax.images]
-    assert drawn[0].images[0].get_clim() == (-2.0, 1.0) and drawn[1].images[0].get_clim()[0] == -2
-    fig = show_images([np.zeros((2, 2)), np.full((2, 2), 4.0)], same_scale=True)
-    assert [ax.images[0].get_clim() for ax in fig.axes] == [(0.0, 4.0), (0.0, 4.0)]
-    with pytest.raises(ValueError, match="one per image"):
-        show_images(images, symmetric=[True])
-    with pytest.raises(ValueError, match="one entry per image"):
-        show_images(images, titles=["a"])
-    with pytest.raises(ValueError, match="images is empty"):
-        show_images([])
 
 
 def test_show_filters_and_feature_maps_draw_one_panel_each():
@@ -52,21 +33,6 @@ def test_show_filters_and_feature_maps_draw_one_panel_each():
         show_filters(torch.randn(3, 3, 3))
     with pytest.raises(ValueError, match=r"shape \(C, H, W\)"):
         show_feature_maps(torch.randn(2, 3, 4, 4))
-
-
-def test_plot_histories_draws_every_run_in_every_panel():
-    histories = {
-        "plain": {"epoch": [1, 2], "train_loss": [2.0, 1.5], "val_accuracy": [0.3, 0.4]},
-        "residual": {"epoch": [1, 2], "train_loss": [1.0, 0.2], "val_accuracy": [0.8, 0.9]},
-    }
-    fig = plot_histories(histories)
-    assert len(fig.axes) == 2
-    for ax in fig.axes:
-        assert len(ax.lines) == 2 and ax.get_xlabel() == "epoch" and ax.get_ylabel()
-    assert fig.axes[0].get_title() == "Training loss per epoch"
-    np.testing.assert_array_equal(fig.axes[1].lines[1].get_ydata(), [0.8, 0.9])
-    with pytest.raises(KeyError, match="has no 'val_loss'"):
-        plot_histories(histories, keys=("val_loss",))
 
 
 @pytest.mark.parametrize(("n", "f", "s", "p", "windows", "red"), [

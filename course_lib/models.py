@@ -1,11 +1,12 @@
-"""Chapter 05 architectures: residual and Inception blocks, LeNet, AlexNet, VGG, GoogLeNet, ResNet.
+"""Chapter 05 networks: LeNet, AlexNet, VGG, GoogLeNet, ResNet, and how to count their cost.
 
 The builders follow the papers' layer tables so that the book can count
 their parameters: LeCun et al. (1998) for LeNet-5, Krizhevsky et al. (2012)
 for AlexNet, Simonyan & Zisserman (2015) for VGG, Szegedy et al. (2015) for
-GoogLeNet and its Inception modules, He et al. (2016) for ResNet. The same
-builders make small versions for 28 x 28 digits. To count the parameters of
-a large network without allocating its weights, build it on the meta device:
+GoogLeNet, He et al. (2016) for ResNet; the blocks they stack are in
+:mod:`course_lib.blocks`. The same builders make small versions for 28 x 28
+digits. To count the parameters of a large network without allocating its
+weights, build it on the meta device:
 
 >>> with torch.device("meta"):
 ...     net = vgg(VGG16)
@@ -17,15 +18,18 @@ See the book: 05_cnn.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
 
+from course_lib.blocks import InceptionModule, ResidualBlock
+from course_lib.validation import check_int
+
 __all__ = [
-    *("VGG11", "VGG16", "count_parameters", "count_multiply_adds"),
-    *("ResidualBlock", "InceptionModule"),
+    *("VGG11", "VGG16", "count_parameters", "count_multiply_adds", "make_mlp"),
     *("lenet5", "alexnet", "vgg", "googlenet", "GoogLeNet", "resnet"),
 ]
 
@@ -33,10 +37,42 @@ VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return value
+def make_mlp(
+    in_features: int,
+    widths: Sequence[int],
+    out_features: int,
+    *,
+    activation: type[nn.Module] = nn.ReLU,
+    seed: int | None = None,
+) -> nn.Sequential:
+    """A fully connected network in_features → widths… → out_features, in PyTorch.
+
+    h^(l) = g(W^(l) h^(l−1) + b^(l)) for each hidden width, then a linear output layer
+    (logits). ``seed`` calls ``torch.manual_seed`` first, so that runs which must start
+    from the same initial weights say so. Chapter 04's experiments use
+    ``make_mlp(64, (120, 84), 10)``, the lecture's network for 8 × 8 digits
+    (:mod:`course_lib.mlp` is chapter 01's MLP written from scratch in NumPy).
+
+    >>> make_mlp(64, (120, 84), 10)
+    Sequential(
+      (0): Linear(in_features=64, out_features=120, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=120, out_features=84, bias=True)
+      (3): ReLU()
+      (4): Linear(in_features=84, out_features=10, bias=True)
+    )
+
+    See the book: 01_foundations (the MLP in matrix form), 04_optimization.
+    """
+    sizes = [check_int(in_features, "in_features", 1)]
+    sizes += [check_int(w, "each of widths", 1) for w in widths]
+    check_int(out_features, "out_features", 1)
+    if seed is not None:
+        torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        layers += [nn.Linear(fan_in, fan_out), activation()]
+    return nn.Sequential(*layers, nn.Linear(sizes[-1], out_features))
 
 
 def count_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:
@@ -87,144 +123,6 @@ def count_multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
     return total
 
 
-# --------------------------------------------------------------------------- #
-# Blocks
-# --------------------------------------------------------------------------- #
-class ResidualBlock(nn.Module):
-    """Two 3x3 convolutions and a skip connection: h^(l+2) = g(F(h^(l)) + W_s h^(l)).
-
-    F(h) = BN(conv2(g(BN(conv1(h))))) with g = ReLU; ``conv1`` has stride S.
-    The shortcut W_s is the identity when the shapes agree (same channels,
-    stride 1) and otherwise a projection, a 1x1 convolution of stride S
-    followed by BatchNorm (He et al. 2016, option B). With
-    ``shortcut=False`` the block is the same two layers without the skip (a
-    "plain" block), for the degradation experiment.
-
-    Parameters
-    ----------
-    in_channels, out_channels : int
-    stride : int
-        1 keeps the size; 2 halves it (and forces a projection).
-    shortcut : bool
-        Add the skip connection.
-    batch_norm : bool
-        Put a BatchNorm2d after each convolution (the convolutions then have
-        no bias, since BatchNorm's beta plays that role).
-
-    Shape: (N, in_channels, H, W) -> (N, out_channels, ceil(H / S), ceil(W / S)).
-
-    >>> block = ResidualBlock(16, 32, stride=2)
-    >>> block(torch.randn(2, 16, 8, 8)).shape
-    torch.Size([2, 32, 4, 4])
-    >>> type(ResidualBlock(16, 16).shortcut).__name__
-    'Identity'
-
-    See the book: 05_cnn.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        stride: int = 1,
-        *,
-        shortcut: bool = True,
-        batch_norm: bool = True,
-    ):
-        super().__init__()
-        _positive_int(in_channels, "in_channels")
-        _positive_int(out_channels, "out_channels")
-        if stride not in (1, 2):
-            raise ValueError(f"stride must be 1 or 2, got {stride!r}")
-        norm = nn.BatchNorm2d if batch_norm else (lambda _: nn.Identity())
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=not batch_norm)
-        self.bn1 = norm(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=not batch_norm)
-        self.bn2 = norm(out_channels)
-        self.relu = nn.ReLU()
-        if not shortcut:
-            self.shortcut = None
-        elif stride == 1 and in_channels == out_channels:
-            self.shortcut = nn.Identity()
-        else:  # W_s: match the channels and the size of F(h)
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride, bias=not batch_norm),
-                norm(out_channels),
-            )
-
-    def forward(self, x: Tensor) -> Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))  # h^(l+1)
-        out = self.bn2(self.conv2(out))  # a^(l+2) = W^(l+2) h^(l+1) + b^(l+2)
-        if self.shortcut is not None:
-            out = out + self.shortcut(x)  # + W_s h^(l)
-        return self.relu(out)
-
-
-class InceptionModule(nn.Module):
-    """Four parallel branches concatenated along the channels (GoogLeNet's module).
-
-    Branches: a 1x1 convolution; a 3x3; a 5x5; a 3x3 max-pool of stride 1.
-    With ``bottleneck=True`` (the paper's "dimension reduction" version) 1x1
-    convolutions first shrink the depth before the 3x3 and 5x5 and project
-    the pooled maps; with ``bottleneck=False`` (the "naive" version) the 3x3
-    and 5x5 see the whole input and the pooled maps pass unchanged, so the
-    output keeps all ``in_channels`` of the pool branch too. Every
-    convolution is followed by a ReLU; "same" padding keeps H and W.
-
-    Shape: (N, in_channels, H, W) -> (N, out_channels, H, W).
-
-    >>> module = InceptionModule(192, 64, 96, 128, 16, 32, 32)  # inception (3a)
-    >>> module.out_channels, count_parameters(module)
-    (256, 163696)
-
-    See the book: 05_cnn.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        ch1x1: int,
-        ch3x3_reduce: int,
-        ch3x3: int,
-        ch5x5_reduce: int,
-        ch5x5: int,
-        pool_proj: int,
-        *,
-        bottleneck: bool = True,
-    ):
-        super().__init__()
-        sizes = dict(in_channels=in_channels, ch1x1=ch1x1, ch3x3=ch3x3, ch5x5=ch5x5)
-        if bottleneck:
-            sizes |= dict(ch3x3_reduce=ch3x3_reduce, ch5x5_reduce=ch5x5_reduce, pool_proj=pool_proj)
-        for name, value in sizes.items():
-            _positive_int(value, name)
-
-        def conv(c_in: int, c_out: int, f: int) -> nn.Sequential:
-            return nn.Sequential(nn.Conv2d(c_in, c_out, f, padding=f // 2), nn.ReLU())
-
-        self.branch1 = conv(in_channels, ch1x1, 1)
-        if bottleneck:
-            self.branch3 = nn.Sequential(
-                conv(in_channels, ch3x3_reduce, 1), conv(ch3x3_reduce, ch3x3, 3)
-            )
-            self.branch5 = nn.Sequential(
-                conv(in_channels, ch5x5_reduce, 1), conv(ch5x5_reduce, ch5x5, 5)
-            )
-            self.branch_pool = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_channels, pool_proj, 1))
-            pooled = pool_proj
-        else:
-            self.branch3, self.branch5 = conv(in_channels, ch3x3, 3), conv(in_channels, ch5x5, 5)
-            self.branch_pool, pooled = nn.MaxPool2d(3, 1, 1), in_channels
-        self.out_channels = ch1x1 + ch3x3 + ch5x5 + pooled
-
-    def forward(self, x: Tensor) -> Tensor:
-        branches = (self.branch1, self.branch3, self.branch5, self.branch_pool)
-        return torch.cat([branch(x) for branch in branches], dim=1)
-
-
-# --------------------------------------------------------------------------- #
-# Whole networks
-# --------------------------------------------------------------------------- #
 def lenet5(
     num_classes: int = 10, *, in_channels: int = 1, activation: str = "tanh"
 ) -> nn.Sequential:
@@ -309,8 +207,8 @@ def vgg(
     """
     layers: list[nn.Module] = []
     channels, size = (
-        _positive_int(in_channels, "in_channels"),
-        _positive_int(input_size, "input_size"),
+        check_int(in_channels, "in_channels", 1),
+        check_int(input_size, "input_size", 1),
     )
     for item in config:
         if item == "M":
@@ -319,7 +217,7 @@ def vgg(
             layers.append(nn.MaxPool2d(2))
             size //= 2
             continue
-        width = _positive_int(item, "each width in config")
+        width = check_int(item, "each width in config", 1)
         layers.append(nn.Conv2d(channels, width, 3, padding=1))
         layers += [nn.BatchNorm2d(width), nn.ReLU()] if batch_norm else [nn.ReLU()]
         channels = width
@@ -403,7 +301,7 @@ def googlenet(num_classes: int = 1000, *, aux_logits: bool = True) -> GoogLeNet:
 
     See the book: 05_cnn.
     """
-    return GoogLeNet(_positive_int(num_classes, "num_classes"), aux_logits=aux_logits)
+    return GoogLeNet(check_int(num_classes, "num_classes", 1), aux_logits=aux_logits)
 
 
 def resnet(
@@ -444,7 +342,7 @@ def resnet(
         raise ValueError(f"stem must be 'imagenet' or 'small', got {stem!r}")
     channels = widths[0]
     for stage, (n_blocks, width) in enumerate(zip(blocks, widths, strict=True)):
-        for b in range(_positive_int(n_blocks, "each entry of blocks")):
+        for b in range(check_int(n_blocks, "each entry of blocks", 1)):
             stride = 2 if stage > 0 and b == 0 else 1
             layers.append(ResidualBlock(channels, width, stride, shortcut=shortcut))
             channels = width

@@ -1,9 +1,10 @@
-"""Chapter 01 from scratch in NumPy: activations, softmax, the perceptron and an MLP.
+"""Chapter 01 networks from scratch in NumPy: the perceptron and a multi-layer perceptron.
 
 The perceptron learns with Rosenblatt's rule (Rosenblatt, 1958); the
 multi-layer perceptron computes h^(l) = g(W^(l) h^(l-1) + b^(l)) and learns by
 backpropagation written by hand (Rumelhart, Hinton & Williams, 1986). The
 tests check every gradient against finite differences and PyTorch's autograd.
+The activations come from :mod:`course_lib.activations`.
 
 See the book: 01_foundations.
 """
@@ -17,138 +18,19 @@ from typing import Any
 import numpy as np
 from tqdm.auto import trange
 
-from course_lib.validation import to_numpy
+from course_lib.activations import ACTIVATIONS, sigmoid, softmax
+from course_lib.validation import check_int, check_real, to_numpy
 
-__all__ = [
-    *("step", "sigmoid", "tanh", "relu", "step_grad", "sigmoid_grad", "tanh_grad", "relu_grad"),
-    *("ACTIVATIONS", "MLP", "Perceptron", "count_parameters", "softmax"),
-]
+__all__ = ["MLP", "Perceptron", "mlp_parameter_count"]
 
 
-def _float(x: Any) -> np.ndarray:
-    """An array of floats; integers and lists become float64, float32 stays float32."""
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-
-
-# --------------------------------------------------------------------------- #
-# Activations g(a) and their derivatives g'(a), side by side
-# --------------------------------------------------------------------------- #
-def step(x: Any) -> np.ndarray:
-    """Heaviside step g(a) = 1 if a >= 0 else 0, the perceptron's activation.
-
-    >>> step([-2.0, 0.0, 3.0])
-    array([0., 1., 1.])
-    """
-    x = _float(x)
-    return (x >= 0).astype(x.dtype)
-
-
-def step_grad(x: Any) -> np.ndarray:
-    """g'(a) = 0 wherever it exists (a Dirac delta at 0): no gradient flows through a step."""
-    return np.zeros_like(_float(x))
-
-
-def sigmoid(x: Any) -> np.ndarray:
-    """Logistic sigmoid sigma(a) = 1 / (1 + e^(-a)), without overflow for large |a|.
-
-    Only e^(-|a|) <= 1 is ever computed: sigma(a) = 1 / (1 + e^(-a)) for
-    a >= 0 and e^a / (1 + e^a) for a < 0.
-
-    >>> sigmoid([-1e4, 0.0, 1e4])
-    array([0. , 0.5, 1. ])
-    """
-    x = _float(x)
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-def sigmoid_grad(x: Any) -> np.ndarray:
-    """sigma'(a) = sigma(a) (1 - sigma(a)), at most 1/4 (at a = 0).
-
-    Computed as z / (1 + z)^2 with z = e^(-|a|): the same value, without the
-    cancellation in 1 - sigma(a) when sigma(a) rounds to 1.
-
-    >>> sigmoid_grad([0.0, 40.0])
-    array([2.50000000e-01, 4.24835426e-18])
-    """
-    z = np.exp(-np.abs(_float(x)))
-    return z / (1.0 + z) ** 2
-
-
-def tanh(x: Any) -> np.ndarray:
-    """Hyperbolic tangent tanh(a) = (e^a - e^(-a)) / (e^a + e^(-a)), in (-1, 1)."""
-    return np.tanh(_float(x))
-
-
-def tanh_grad(x: Any) -> np.ndarray:
-    """tanh'(a) = 1 - tanh(a)^2, computed as 4 sigma'(2a) without cancellation."""
-    return 4.0 * sigmoid_grad(2.0 * _float(x))
-
-
-def relu(x: Any) -> np.ndarray:
-    """Rectified linear unit ReLU(a) = max(0, a).
-
-    >>> relu([-1.0, 0.0, 2.0])
-    array([0., 0., 2.])
-    """
-    return np.maximum(_float(x), 0.0)
-
-
-def relu_grad(x: Any) -> np.ndarray:
-    """ReLU'(a) = 1 if a > 0 else 0; at a = 0 we take 0, as PyTorch does.
-
-    >>> relu_grad([-1.0, 0.0, 2.0])
-    array([0., 0., 1.])
-    """
-    x = _float(x)
-    return (x > 0).astype(x.dtype)
-
-
-ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
-    "step": (step, step_grad),
-    "sigmoid": (sigmoid, sigmoid_grad),
-    "tanh": (tanh, tanh_grad),
-    "relu": (relu, relu_grad),
-}
-
-
-def softmax(x: Any, T: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Softmax with temperature S(h_i) = e^(h_i / T) / sum_j e^(h_j / T).
-
-    The maximum is subtracted before exponentiating, which changes nothing
-    mathematically and keeps logits such as +-1e4 finite. A large ``T``
-    flattens the distribution towards uniform; a small ``T`` sharpens it
-    towards the argmax.
-
-    Parameters
-    ----------
-    x : array-like
-        Logits h^L.
-    T : float > 0
-        Temperature.
-    axis : int
-        The axis along which the probabilities sum to 1.
-
-    >>> softmax([1.0, 2.0, 3.0]).round(4)
-    array([0.09  , 0.2447, 0.6652])
-    >>> softmax([1.0, 2.0, 3.0], T=100.0).round(2)
-    array([0.33, 0.33, 0.34])
-
-    See the book: 01_foundations.
-    """
-    if isinstance(T, bool) or not isinstance(T, int | float | np.number) or not 0 < T < np.inf:
-        raise ValueError(f"T must be a finite number > 0 (the temperature), got {T!r}")
-    z = _float(x) / T
-    z = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def count_parameters(layer_sizes: Sequence[int]) -> int:
+def mlp_parameter_count(layer_sizes: Sequence[int]) -> int:
     """Weights and biases of a fully connected network: sum_l (n_(l-1) + 1) n_l.
 
-    >>> count_parameters([2, 3, 1])  # (2 + 1) * 3 + (3 + 1) * 1
+    ``layer_sizes`` lists the widths [n_0, ..., n_L]; to count the parameters of a
+    built ``torch.nn.Module`` use :func:`course_lib.models.count_parameters`.
+
+    >>> mlp_parameter_count([2, 3, 1])  # (2 + 1) * 3 + (3 + 1) * 1
     13
     """
     sizes = _check_layer_sizes(layer_sizes)
@@ -166,13 +48,6 @@ def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
             f"got {layer_sizes!r}"
         )
     return [int(n) for n in sizes]
-
-
-def _check_number(value: Any, name: str, *, integer: bool = False) -> None:
-    kinds = int | np.integer if integer else int | float | np.number
-    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < np.inf:
-        kind = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {kind} > 0, got {value!r}")
 
 
 def _check_X(X: Any, n_features: int | None) -> np.ndarray:
@@ -224,8 +99,8 @@ class Perceptron:
         """Start from w = 0, b = 0 and sweep the data; return the mistakes of each epoch."""
         X = _check_X(X, None)
         y = _check_binary(y, X.shape[0])
-        _check_number(num_epochs, "num_epochs", integer=True)
-        _check_number(lr, "lr")
+        check_int(num_epochs, "num_epochs", 1)
+        check_real(lr, "lr", low=0, low_open=True)
         self.w, self.b = np.zeros(X.shape[1]), 0.0
         mistakes = []
         for _ in range(num_epochs):
@@ -427,9 +302,9 @@ class MLP:
         y = self._targets(y, X.shape[0])
         n = X.shape[0]
         batch_size = n if batch_size is None else batch_size
-        _check_number(batch_size, "batch_size", integer=True)
-        _check_number(num_epochs, "num_epochs", integer=True)
-        _check_number(lr, "lr")
+        check_int(batch_size, "batch_size", 1)
+        check_int(num_epochs, "num_epochs", 1)
+        check_real(lr, "lr", low=0, low_open=True)
         rng = np.random.default_rng(random_state)
         history: dict[str, list[float]] = {"loss": []}
         if self.output != "identity":
