@@ -252,6 +252,8 @@ class Runner:
         torch = sys.modules.get("torch")
         if torch is None:
             return None
+        from course_grader.canonical import tensors
+
         outputs = [t for t in tensors(value) if t.requires_grad and t.grad_fn is not None]
         if not outputs:
             return None
@@ -267,18 +269,6 @@ class Runner:
         pairs = [(o, g) for o, g in zip(outputs, grads[0], strict=False) if g is not None]
         torch.autograd.backward([o for o, _ in pairs], [g.to(o.dtype) for o, g in pairs])
         return [None if t.grad is None else t.grad.detach().clone() for t in inputs]
-
-
-def tensors(value) -> list:
-    """Tensors in ``value``, in the order the grader's side walks it too."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, tuple | list):
-        return [t for item in value for t in tensors(item)]
-    if isinstance(value, dict):
-        return [t for item in value.values() for t in tensors(item)]
-    return []
 
 
 def warning_record(caught) -> dict:

@@ -335,19 +335,38 @@ def rebuild_exception(info: dict) -> Exception:
     """
     import builtins
 
-    mro = [n for n in info.get("mro", []) if isinstance(n, str)]
-    base = next(
-        (
-            getattr(builtins, n)
-            for n in mro
-            if isinstance(getattr(builtins, n, None), type)
-            and issubclass(getattr(builtins, n), Exception)
-        ),
-        Exception,
-    )
+    base = builtin_base(info.get("mro", []), Exception)
     name, message = str(info.get("type", base.__name__)), str(info.get("message", ""))
     if name == base.__name__:
         return base(message)
     if not name.isidentifier() or hasattr(builtins, name):  # SystemExit, KeyboardInterrupt, ...
         return base(f"{name}: {message}")
     return type(name, (base,), {})(message)
+
+
+def builtin_base(mro: list, root: type, default: type | None = None) -> type:
+    """The first builtin class named in ``mro`` (class names from the other side) that is a
+    subclass of ``root`` (Exception, Warning); ``default`` (else ``root``) when none is."""
+    import builtins
+
+    for name in mro:
+        candidate = getattr(builtins, name, None) if isinstance(name, str) else None
+        if isinstance(candidate, type) and issubclass(candidate, root):
+            return candidate
+    return default or root
+
+
+def tensors(value) -> list:
+    """The tensors in ``value``, in the one order both sides of the boundary walk it.
+
+    torch is looked up, not imported: in a sandbox whose notebook never imported it, no value
+    can hold a tensor.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [t for item in value for t in tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in tensors(item)]
+    return []

@@ -18,11 +18,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN = re.compile(r"[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?END HIDDEN TESTS[^\n]*\n?", re.S)
 
 
+# A hidden line shorter than this ("x = 1") is too common to recognise in a traceback or a page.
+HIDDEN_MIN_LENGTH = 8
+
+
 def hidden_lines(source: str) -> list[str]:
-    """The non-trivial lines inside a cell's hidden-test regions."""
+    """The non-trivial lines inside a cell's hidden-test regions: the one extractor, used to
+    scrub feedback (below) and to check that no page shows one (workflow.hidden_test_lines)."""
     lines = []
     for block in HIDDEN.findall(source):
-        lines += [ln.strip() for ln in block.splitlines()[1:-1] if len(ln.strip()) >= 8]
+        lines += [
+            ln.strip() for ln in block.splitlines()[1:-1] if len(ln.strip()) >= HIDDEN_MIN_LENGTH
+        ]
     return lines
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from course_grader.canonical import Handle
+from course_grader.canonical import Handle, tensors
 
 TORCH_PREFIX = "torch.nn."
 
@@ -99,19 +99,6 @@ class RemoteObject(Handle):
 
 
 _KINDS: dict[str, type] = {}
-
-
-def tensors(value) -> list:
-    """Tensors in ``value``, walked in the order the sandbox walks it."""
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, tuple | list):
-        return [t for item in value for t in tensors(item)]
-    if isinstance(value, dict):
-        return [t for item in value.values() for t in tensors(item)]
-    return []
 
 
 def replace_tensors(value, new: dict):

@@ -35,8 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import course_lib
 import course_grader
+import course_lib
 
 HEADER_SIZE = 8
 MAX_FRAME = 64 * 2**20
@@ -46,7 +46,18 @@ SANDBOX_HOME = "/home/student/work"
 # no concept module (tests/test_layering.py). Everything else in course_lib is a concept's
 # reference implementation and is replaced by an import-refusing stub in the sandbox.
 STUDENT_MODULES = frozenset(
-    {"__init__", "checks", "data", "device", "plotting", "training", "validation", "widgets"}
+    {
+        "__init__",
+        "callbacks",
+        "checks",
+        "data",
+        "device",
+        "pages",
+        "plotting",
+        "training",
+        "validation",
+        "widgets",
+    }
 )
 
 
@@ -122,7 +133,7 @@ def signal_reason(returncode: int | None) -> str:
 
 
 STUB = (
-    'raise ImportError("course_lib.{name} is the course\'s reference implementation: graded '
+    "raise ImportError(\"course_lib.{name} is the course's reference implementation: graded "
     'code cannot import it. Write the function yourself.")\n'
 )
 

@@ -26,6 +26,7 @@ from course_grader.canonical import (
     Decoder,
     Encoder,
     NotPortableError,
+    builtin_base,
     rebuild_exception,
 )
 from course_grader.remote import RemoteObject, argument_device, connect, to_device
@@ -169,16 +170,7 @@ class TrustedSession:
         return value if device is None else to_device(value, device)
 
     def _warn(self, name: str, record: dict) -> None:
-        mro = [n for n in record.get("mro", []) if isinstance(n, str)]
-        category = next(
-            (
-                getattr(builtins, n)
-                for n in mro
-                if isinstance(getattr(builtins, n, None), type)
-                and issubclass(getattr(builtins, n), Warning)
-            ),
-            UserWarning,
-        )
+        category = builtin_base(record.get("mro", []), Warning, UserWarning)
         self.warnings_seen += 1
         warnings.warn(f"{name}: {record.get('message', '')}", category, stacklevel=3)
 

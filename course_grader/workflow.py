@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from course_grader.course import Course, WorkflowError, release, usable_id
+from course_grader.feedback import hidden_lines
 from course_grader.grader import (
     ItemResult,
     Job,
@@ -289,12 +290,8 @@ def hidden_test_lines(course: Course, assignment: str) -> set[str]:
         if released.exists():
             public = "\n".join(c.source for c in nbformat.read(released, as_version=4).cells)
         for cell in nbformat.read(path, as_version=4).cells:
-            if not nbgrader_meta(cell).get("grade"):
-                continue
-            pattern = r"BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS"
-            for block in re.findall(pattern, cell.source, re.S):
-                stripped = (line.strip() for line in block.splitlines())
-                lines |= {line for line in stripped if len(line) >= 12 and line not in public}
+            if nbgrader_meta(cell).get("grade"):
+                lines |= {line for line in hidden_lines(cell.source) if line not in public}
     return lines
 
 

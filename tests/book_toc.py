@@ -1,27 +1,19 @@
-"""The pages the book's table of contents names, for the book and repository tests."""
+"""The pages the book's table of contents names, for the book and repository tests.
+
+The one reading of _toc.yml is the build's own (scripts/build_book.py), so that the tests
+check the pages the build executes and renders.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
+_spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
+build_book = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_book)
 
-def toc_files() -> list[str]:
-    """Every `file:` of _toc.yml, the root first, in reading order (no suffix)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-            walk(entry.get("chapters", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return files
+# Every `file:` of _toc.yml, the root first, in reading order (no suffix).
+toc_files = build_book.toc_files

@@ -1,8 +1,9 @@
 """Shared test setup: a headless Matplotlib backend, no leaked figures, one Hypothesis profile,
-and one clean build of the book for every test that needs it (test_book, test_browser)."""
+and the book's build for every test that needs it (test_book, test_browser): the one that
+`make test` made, or one made here when pytest is run by hand."""
 
+import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,49 +36,57 @@ def _close_figures():
 
 
 ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
 
 
 @dataclass(frozen=True)
 class BookBuild:
     """A finished `jupyter-book build`: the HTML folder, the build's log and its exit status."""
 
-    root: Path  # the copy of the repository that was built
+    root: Path  # the repository that was built
     html: Path  # root / "_build" / "html"
     result: subprocess.CompletedProcess
 
 
-@pytest.fixture(scope="session")
-def book_build(tmp_path_factory) -> BookBuild:
-    """Build the book once per session, from a clean copy, exactly as `make book` does.
+def _build_is_current() -> bool:
+    """Did `make test` build the book for this run, or was it built since this run started?"""
+    record = BUILD / "book-build.json"
+    if not record.is_file():
+        return False
+    if os.environ.get("COURSE_BOOK_BUILT"):
+        return True
+    started = float(os.environ.get("COURSE_TEST_SESSION_START", "inf"))
+    return record.stat().st_mtime >= started
 
-    The copy leaves out _build/, so no execution cache helps: this is a fresh clone's build
-    (the vendored scripts come from npm's cache or the npm registry, as in `make book`).
+
+@pytest.fixture(scope="session")
+def book_build() -> BookBuild:
+    """The book as `make test` built it, strictly (every page read again, --warningiserror),
+    with each notebook executed once, into the execution cache, only if it changed.
+
+    `make test` builds it before pytest starts and says so (COURSE_BOOK_BUILT). Run by hand,
+    pytest builds it here, once per run: under a file lock, so that with pytest-xdist one
+    worker builds and the others wait and read the same build.
     """
-    copy = tmp_path_factory.mktemp("book") / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".venv",
-            "_build",
-            ".git",
-            ".whl",
-            ".pytest_cache",
-            ".hypothesis",
-            "__pycache__",
-            "gradebook.db",
-            "submitted",
-            "autograded",
-            "feedback",
-        ),
-    )
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run(
-        [str(bin_dir / "jupyter-book"), "build", str(copy), "--warningiserror", "--keep-going"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    return BookBuild(root=copy, html=copy / "_build" / "html", result=result)
+    from filelock import FileLock
+
+    BUILD.mkdir(exist_ok=True)
+    with FileLock(str(BUILD / ".book-build.lock")):
+        if not _build_is_current():
+            bin_dir = Path(sys.executable).parent
+            env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--strict"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=3000,
+            )
+    record = BUILD / "book-build.json"
+    log = (BUILD / "book-build.log").read_text() if (BUILD / "book-build.log").is_file() else ""
+    if not record.is_file():  # a notebook failed: the build did not get to Sphinx
+        return BookBuild(ROOT, BUILD / "html", subprocess.CompletedProcess([], 1, log, ""))
+    status = json.loads(record.read_text())
+    result = subprocess.CompletedProcess(status["command"], status["returncode"], log, "")
+    return BookBuild(root=ROOT, html=BUILD / "html", result=result)

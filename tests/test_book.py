@@ -1,12 +1,16 @@
-"""Does the book build from a clean state, without a Sphinx warning, with every page?
+"""Does the book build without a Sphinx warning, with every page, every notebook executed once?
 
-The build runs on a copy of the repository without _build/, so no execution
-cache helps it: this is what `make book` does on a fresh clone. The same build
-is checked in a browser by test_browser.py (the `book_build` fixture builds once).
+The build checked here is the one `make test` makes before the tests start
+(scripts/build_book.py --strict: every page read again, --warningiserror), or, when pytest
+runs by hand, the one the session's `book_build` fixture makes (tests/conftest.py). Its
+notebooks are executed once, into the execution cache, and only when their code changed:
+these tests read what that execution recorded instead of executing the book a second time.
+The same build is checked in a browser by test_browser.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -32,10 +36,36 @@ def test_book_builds_without_warnings(built):
     html, result = built
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book build failed:\n{log[-6000:]}"
+    # strict: every page read again (a warning of an unchanged page counts), warnings fatal
+    assert "--warningiserror" in result.args and "--all" in result.args, result.args
     # Sphinx's own warnings ("path:line: WARNING: ..."), not a kernel's log lines
     warnings = [line for line in log.splitlines() if re.search(r"(^|: )(WARNING|ERROR):", line)]
     assert not warnings, "the build printed warnings:\n" + "\n".join(warnings[:30])
     assert (html / "index.html").exists()
+
+
+def test_every_book_notebook_was_executed_once_without_error(built):
+    """Is every book notebook's current code in the execution cache, executed without an
+    error, with its execution time in the report; and did Sphinx execute none again?"""
+    from jupyter_cache import get_cache
+
+    _, result = built
+    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
+    report = json.loads((ROOT / "_build" / "notebook-times.json").read_text())["notebooks"]
+    pages = _notebook_pages()
+    assert pages and set(report) == {f"{page}.ipynb" for page in pages}, sorted(report)
+    for page in pages:
+        path = ROOT / f"{page}.ipynb"
+        record = cache.get_project_record(str(path))
+        assert not record.traceback, f"{page} failed in the build:\n{record.traceback[-3000:]}"
+        cached = cache.get_cached_project_nb(str(path))
+        assert cached is not None, f"{page}: its current code was not executed by the build"
+        seconds = report[f"{page}.ipynb"]["seconds"]
+        assert seconds == pytest.approx(cached.data["execution_seconds"], abs=0.01), page
+    log = result.stdout + result.stderr
+    executed_by_sphinx = re.findall(r"Executing notebook using", log)
+    assert not executed_by_sphinx, "Sphinx executed notebooks that the cache should have held"
+    assert (ROOT / "_build" / "notebook-times.md").is_file()
 
 
 def test_every_toc_page_is_built(built):

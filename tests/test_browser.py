@@ -14,9 +14,9 @@ download link give a valid notebook, does a saved widget show its control?
 Screenshots of the landing page and of a chapter page, and a JSON report (pages checked,
 requests blocked, time taken), are written to `_build/browser/` of the repository.
 
-Set COURSE_BOOK_HTML=/path/to/_build/html to check an existing build instead of the clean
-one that the `book_build` fixture makes (handy after `make book`); set COURSE_CHROMIUM to
-use another Chromium executable than /usr/bin/chromium.
+The build is the one `make test` makes before the tests (the `book_build` fixture). Set
+COURSE_BOOK_HTML=/path/to/_build/html to check another build; set COURSE_CHROMIUM to use
+another Chromium executable than /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 PAGES = [*toc_files(), "genindex", "search"]
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
+# (under `make test`'s pytest-xdist, --dist loadscope, the module runs on one worker, so one
+# browser visits every page once)
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 
@@ -73,7 +75,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site_html(request) -> Path:
     """The HTML folder to check: an existing build if COURSE_BOOK_HTML names one, else the
-    session's clean build (tests/conftest.py)."""
+    session's build (tests/conftest.py)."""
     if os.environ.get("COURSE_BOOK_HTML"):
         html = Path(os.environ["COURSE_BOOK_HTML"]).resolve()
         assert (html / "index.html").is_file(), f"COURSE_BOOK_HTML={html} holds no built book"

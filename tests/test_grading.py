@@ -1,17 +1,24 @@
-"""The nbgrader round trip, in a temporary course directory, for every assignment.
+"""nbgrader itself, in a temporary course directory.
 
-Questions answered here:
-- Is exercises/ exactly what `nbgrader generate_assignment` makes from solutions/?
+For every assignment (static, nothing executed):
 - Does exercises/ leak any solution code or hidden test?
+
+For one assignment, the standard nbgrader workflow end to end (generate_assignment,
+autograde, generate_feedback, export), which the course's own grader builds on:
 - Does the solution autograde to full automatic points?
 - Does the released notebook, untouched, score 0, with every graded test cell failing?
 - Does a half-done submission score exactly the items it solved?
+- Do feedback and the CSV export come out, without a hidden test in the feedback?
 
-Every assignment folder under solutions/ is picked up without special cases.
+For every chapter, tests/test_grading_chapters.py checks that exercises/ is what
+`generate_assignment` makes today, and runs the same three grading checks through the
+project's grader, in one `course autograde` pass per chapter: executing every solution
+through plain nbgrader as well would only repeat that work.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -22,17 +29,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import MARKERS
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
-MARKERS = (
-    "BEGIN SOLUTION",
-    "END SOLUTION",
-    "BEGIN HIDDEN TESTS",
-    "END HIDDEN TESTS",
-    "BEGIN MARK SCHEME",
-    "END MARK SCHEME",
-)
+# The chapter that goes through plain nbgrader's whole workflow (the grading corpus's too)
+PLAIN = "02_metrics" if "02_metrics" in ASSIGNMENTS else ASSIGNMENTS[0]
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
@@ -76,28 +78,12 @@ def marked_blocks(source: str, begin: str, end: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    """A course directory holding a copy of solutions/, its assignments generated."""
+    """A course directory holding a copy of solutions/, one assignment generated."""
     root = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "solutions", root / "solutions")
-    for assignment in ASSIGNMENTS:
-        nbgrader("generate_assignment", assignment, "--force", cwd=root)
+    nbgrader("generate_assignment", PLAIN, "--force", cwd=root)
     return root
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_exercises_match_a_fresh_generate_assignment(course, assignment):
-    """Is the committed exercises/ folder what nbgrader makes from solutions/ today?"""
-    generated = sorted(p.name for p in (course / "exercises" / assignment).iterdir())
-    committed = sorted(p.name for p in (ROOT / "exercises" / assignment).iterdir())
-    assert committed == generated, "exercises/ holds other files than nbgrader generates"
-    for name in generated:
-        fresh = (course / "exercises" / assignment / name).read_text()
-        stored = (ROOT / "exercises" / assignment / name).read_text()
-        assert stored == fresh, (
-            f"exercises/{assignment}/{name} is out of date: run `make exercises` "
-            "and commit the result"
-        )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -154,55 +140,53 @@ def graded_code_cells(notebook: nbformat.NotebookNode) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def autograded(course):
-    """Autograde three students per assignment: complete, untouched and half done."""
+    """Plain `nbgrader autograde` of three students of one assignment: complete, untouched
+    and half done; then `generate_feedback` and `export`."""
     from nbgrader.api import Gradebook
 
     first_items: dict[str, set[str]] = {}
-    for assignment in ASSIGNMENTS:
-        for name in notebooks(assignment):
-            source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
-            released = nbformat.read(course / "exercises" / assignment / name, as_version=4)
-            solution_ids = [
-                nbgrader_meta(c)["grade_id"]
-                for c in source.cells
-                if nbgrader_meta(c).get("solution") and c.cell_type == "code"
-            ]
-            first_items[name] = {solution_ids[0]}
-            for student, grade_ids in (
-                ("complete", None),
-                ("untouched", set()),
-                ("half", first_items[name]),
-            ):
-                folder = course / "submitted" / student / assignment
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(fill_in(released, source, grade_ids), folder / name)
-        nbgrader("autograde", assignment, "--create", "--force", cwd=course)
+    for name in notebooks(PLAIN):
+        source = nbformat.read(course / "solutions" / PLAIN / name, as_version=4)
+        released = nbformat.read(course / "exercises" / PLAIN / name, as_version=4)
+        solution_ids = [
+            nbgrader_meta(c)["grade_id"]
+            for c in source.cells
+            if nbgrader_meta(c).get("solution") and c.cell_type == "code"
+        ]
+        first_items[name] = {solution_ids[0]}
+        for student, grade_ids in (
+            ("complete", None),
+            ("untouched", set()),
+            ("half", first_items[name]),
+        ):
+            folder = course / "submitted" / student / PLAIN
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(fill_in(released, source, grade_ids), folder / name)
+    nbgrader("autograde", PLAIN, "--create", "--force", cwd=course)
+    nbgrader("generate_feedback", PLAIN, "--force", cwd=course)
+    nbgrader("export", cwd=course)
     results = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for assignment in ASSIGNMENTS:
-            for name in notebooks(assignment):
-                for student in ("complete", "untouched", "half"):
-                    nb = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
-                    results[assignment, name, student] = {
-                        g.name: (
-                            g.score,
-                            g.max_score,
-                            g.auto_score is not None,
-                            g.needs_manual_grade,
-                        )
-                        for g in nb.grades
-                    }
+        for name in notebooks(PLAIN):
+            for student in STUDENTS:
+                nb = gradebook.find_submission_notebook(Path(name).stem, PLAIN, student)
+                results[name, student] = {
+                    g.name: (g.score, g.max_score, g.auto_score is not None, g.needs_manual_grade)
+                    for g in nb.grades
+                }
     return course, results, first_items
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_autogrades_to_full_automatic_points(autograded, assignment):
+STUDENTS = ("complete", "untouched", "half")
+
+
+def test_solution_autogrades_to_full_automatic_points(autograded):
     _, results, _ = autograded
-    for name in notebooks(assignment):
-        source = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
+    for name in notebooks(PLAIN):
+        source = nbformat.read(ROOT / "solutions" / PLAIN / name, as_version=4)
         expected = graded_code_cells(source)
         assert sum(expected.values()) >= 10, f"{name} must give at least 10 automatic points"
-        grades = results[assignment, name, "complete"]
+        grades = results[name, "complete"]
         for grade_id, points in expected.items():
             score, max_score, _, _ = grades[grade_id]
             assert max_score == points
@@ -211,34 +195,28 @@ def test_solution_autogrades_to_full_automatic_points(autograded, assignment):
         assert manual, f"{name} has no manually graded answer"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_released_notebook_scores_zero_and_every_test_cell_fails(autograded, assignment):
+def test_released_notebook_scores_zero_and_every_test_cell_fails(autograded):
     course, results, _ = autograded
-    for name in notebooks(assignment):
-        grades = results[assignment, name, "untouched"]
-        auto = graded_code_cells(
-            nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
-        )
+    for name in notebooks(PLAIN):
+        grades = results[name, "untouched"]
+        auto = graded_code_cells(nbformat.read(ROOT / "solutions" / PLAIN / name, as_version=4))
         for grade_id in auto:
             assert grades[grade_id][0] == 0, f"{name}: the stub earns points on {grade_id}"
         # and the reason is an error the student can read in the autograded notebook
-        graded = nbformat.read(
-            course / "autograded" / "untouched" / assignment / name, as_version=4
-        )
+        graded = nbformat.read(course / "autograded" / "untouched" / PLAIN / name, as_version=4)
         for cell in graded.cells:
             if nbgrader_meta(cell).get("grade_id") in auto:
                 errors = [o for o in cell.outputs if o.output_type == "error"]
                 assert errors, f"{name}: test cell {nbgrader_meta(cell)['grade_id']} passed"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_half_done_submission_scores_what_it_earned(autograded, assignment):
+def test_half_done_submission_scores_what_it_earned(autograded):
     """A submission with only the first item answered keeps exactly that item's points."""
     _, results, first_items = autograded
-    for name in notebooks(assignment):
-        source = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
+    for name in notebooks(PLAIN):
+        source = nbformat.read(ROOT / "solutions" / PLAIN / name, as_version=4)
         auto = graded_code_cells(source)
-        grades = results[assignment, name, "half"]
+        grades = results[name, "half"]
         ids = [nbgrader_meta(c).get("grade_id") for c in source.cells]
         solved = next(iter(first_items[name]))
         # the test cell graded for the first solution is the first graded cell after it
@@ -246,3 +224,33 @@ def test_half_done_submission_scores_what_it_earned(autograded, assignment):
         earned = sum(grades[g][0] for g in auto)
         assert grades[test_id][0] == auto[test_id]
         assert earned == auto[test_id], f"{name}: half-done submission earned {earned}"
+
+
+def test_feedback_and_export_come_out_without_hidden_tests(autograded):
+    course, results, _ = autograded
+    from course_grader.workflow import Course, hidden_test_lines
+
+    hidden = hidden_test_lines(Course.load(course), PLAIN)
+    assert hidden, f"{PLAIN} has no hidden test"
+    for student in STUDENTS:
+        for name in notebooks(PLAIN):
+            page = course / "feedback" / student / PLAIN / name.replace(".ipynb", ".html")
+            assert page.is_file(), f"no feedback for {student}"
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            leaked = [line for line in hidden if line in text]
+            assert not leaked, f"{student}: the feedback shows hidden tests: {leaked[:3]}"
+    rows = (course / "grades.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    scores = {
+        r.split(",")[header.index("student_id")]: float(r.split(",")[header.index("score")])
+        for r in rows[1:]
+        if r.split(",")[header.index("assignment")] == PLAIN
+    }
+    complete = sum(
+        s
+        for name in notebooks(PLAIN)
+        for s, _, auto, _ in results[name, "complete"].values()
+        if auto
+    )
+    assert set(scores) == set(STUDENTS), scores
+    assert scores["untouched"] == 0 and scores["complete"] == complete, scores

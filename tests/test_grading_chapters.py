@@ -1,10 +1,21 @@
-"""`course autograde` on every assignment in solutions/, without special cases.
+"""`course release` and `course autograde` on every assignment in solutions/, without special
+cases.
 
-Questions answered here:
-- Does the solution of every chapter get full automatic points when its tests run in the
-  grader against the student's functions in the sandbox (plain values, objects that stay
-  in the sandbox, generators, gradients across the boundary)?
-- Does the untouched release score 0 on every automatic item, each with a reason?
+One release and one autograde pass per chapter, through the project's grader (sandboxed,
+tests restored from the source, hidden tests run), with three students, answer the
+questions for every chapter:
+- Is the committed exercises/ folder exactly what `nbgrader generate_assignment` (which
+  `course release` runs) makes from solutions/ today?
+- Does the solution get full automatic points (plain values, objects that stay in the
+  sandbox, generators, gradients across the boundary), and is there a manually graded answer?
+- Does the untouched release score 0 on every automatic item, each failing with a reason?
+- Does a half-done submission (only the first item answered) keep exactly that item's points?
+
+Each solution notebook therefore executes once per test run here (and chapter 02's once
+more in tests/test_grading.py, the plain-nbgrader round trip). The chapters are independent:
+each is a test class (`TestChapter01`, ...), the unit that `make test`'s pytest-xdist
+(`--dist loadscope`) hands to one worker, so the chapters grade on different cores while
+each chapter's release and autograde run once.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from course_grader.sandbox import sandbox_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+STUDENTS = ("solution", "stub", "half")
 pytestmark = [
     pytest.mark.grading,
     pytest.mark.slow,
@@ -29,57 +41,125 @@ pytestmark = [
 ]
 
 
-def solved(release, source) -> nbformat.NotebookNode:
+def meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def submission(release, source, grade_ids: set[str] | None) -> nbformat.NotebookNode:
+    """The release with the solution cells named in grade_ids answered (None: all of them)."""
     answers = {
-        c.metadata["nbgrader"]["grade_id"]: "\n".join(
+        meta(c)["grade_id"]: "\n".join(
             line for line in c.source.splitlines() if not any(m in line for m in MARKERS)
         )
         for c in source.cells
-        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+        if meta(c).get("solution")
     }
     notebook = nbformat.from_dict(json.loads(json.dumps(release)))
     for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
+        grade_id = meta(cell).get("grade_id")
+        if grade_id in answers and (grade_ids is None or grade_id in grade_ids):
             cell.source = answers[grade_id]
     return notebook
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("chapters")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions", root / "solutions")
-    graded = {}
-    for assignment in ASSIGNMENTS:
+def first_code_answer(source) -> str:
+    return next(
+        meta(c)["grade_id"]
+        for c in source.cells
+        if meta(c).get("solution") and c.cell_type == "code"
+    )
+
+
+class Chapter:
+    """The checks of one chapter; a subclass per folder of solutions/ names it (below)."""
+
+    assignment: str
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        """One `course release` and one `course autograde` of three students."""
+        assignment = cls.assignment
+        root = tmp_path_factory.mktemp(f"chapter-{assignment}")
+        shutil.copy(ROOT / "nbgrader_config.py", root)
+        shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
         run_cli("--root", str(root), "release", assignment)
+        sources = {}
         for path in sorted((root / "solutions" / assignment).glob("*.ipynb")):
             source = nbformat.read(path, as_version=4)
             release = nbformat.read(root / "exercises" / assignment / path.name, as_version=4)
-            for student, notebook in (("solution", solved(release, source)), ("stub", release)):
+            sources[path.name] = source
+            for student, grade_ids in (
+                ("solution", None),
+                ("stub", set()),
+                ("half", {first_code_answer(source)}),
+            ):
                 folder = root / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(notebook, folder / path.name)
+                nbformat.write(submission(release, source, grade_ids), folder / path.name)
         run_cli("--root", str(root), "autograde", assignment, "--jobs", "2", "--quiet")
         rows = json.loads((root / "reports" / assignment / "results.json").read_text())
-        graded[assignment] = {r["student"]: r for r in rows}
-    return graded
+        return root, sources, {r["student"]: r for r in rows}
+
+    def test_exercises_match_a_fresh_generate_assignment(self, graded):
+        """Is the committed exercises/ folder what nbgrader makes from solutions/ today?"""
+        root, _, _ = graded
+        fresh = root / "exercises" / self.assignment
+        stored = ROOT / "exercises" / self.assignment
+        names = sorted(p.name for p in fresh.iterdir())
+        assert sorted(p.name for p in stored.iterdir()) == names, (
+            "exercises/ holds other files than nbgrader generates"
+        )
+        for name in names:
+            assert (stored / name).read_text() == (fresh / name).read_text(), (
+                f"exercises/{self.assignment}/{name} is out of date: run `make exercises` "
+                "and commit the result"
+            )
+
+    def test_every_student_was_graded(self, graded):
+        _, _, results = graded
+        assert set(results) == set(STUDENTS), (self.assignment, sorted(results))
+        for student, row in results.items():
+            problems = [nb["problem"] for nb in row["notebooks"] if nb["problem"]]
+            assert not problems, f"{self.assignment}/{student}: {problems}"
+
+    def test_the_solution_gets_full_automatic_points(self, graded):
+        _, _, results = graded
+        auto = items(results["solution"])
+        assert sum(i["max_points"] for i in auto) >= 10, f"{self.assignment}: under 10 points"
+        failed = [(i["grade_id"], i["reason"]) for i in auto if i["score"] != i["max_points"]]
+        assert not failed, f"{self.assignment}: the solution loses points under `course`: {failed}"
+        manual = [i for i in items(results["solution"], None) if i["kind"] != "auto"]
+        assert manual, f"{self.assignment} has no manually graded answer"
+
+    def test_the_release_scores_zero_with_a_reason(self, graded):
+        _, _, results = graded
+        auto = items(results["stub"])
+        assert auto
+        for item in auto:
+            assert item["score"] == 0 and item["reason"], (self.assignment, item)
+            assert item["status"] == "failed", (self.assignment, item)
+
+    def test_a_half_done_submission_scores_what_it_earned(self, graded):
+        """Only the first item answered: the first graded test after it passes, no other."""
+        _, sources, results = graded
+        auto = {i["grade_id"]: i for i in items(results["half"])}
+        expected = 0.0
+        for source in sources.values():
+            ids = [meta(c).get("grade_id") for c in source.cells]
+            solved = first_code_answer(source)
+            test_id = next(g for g in ids[ids.index(solved) :] if g in auto)
+            assert auto[test_id]["score"] == auto[test_id]["max_points"], auto[test_id]
+            expected += auto[test_id]["max_points"]
+        earned = sum(i["score"] or 0 for i in auto.values())
+        assert earned == expected, f"{self.assignment}: the half-done one earned {earned}"
 
 
-def auto_items(row: dict) -> list[dict]:
-    return [i for nb in row["notebooks"] for i in nb["items"] if i["kind"] == "auto"]
+def items(row: dict, kind: str | None = "auto") -> list[dict]:
+    return [i for nb in row["notebooks"] for i in nb["items"] if kind is None or i["kind"] == kind]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_solution_gets_full_automatic_points(results, assignment):
-    items = auto_items(results[assignment]["solution"])
-    assert sum(i["max_points"] for i in items) >= 10
-    failed = [(i["grade_id"], i["reason"]) for i in items if i["score"] != i["max_points"]]
-    assert not failed, f"{assignment}: the solution loses points under `course`: {failed}"
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_release_scores_zero_with_a_reason(results, assignment):
-    for item in auto_items(results[assignment]["stub"]):
-        assert item["score"] == 0 and item["reason"], (assignment, item)
-        assert item["status"] == "failed", (assignment, item)
+# One test class per chapter: TestChapter01 for 01_foundations, ...
+for _assignment in ASSIGNMENTS:
+    _name = f"TestChapter{_assignment.split('_')[0]}"
+    globals()[_name] = type(_name, (Chapter,), {"assignment": _assignment})

@@ -21,6 +21,7 @@ PACKAGE = Path(course_lib.__file__).resolve().parent
 # callbacks belongs to the training loop (early stopping, EMA, clipping hooks)
 INFRASTRUCTURE = {
     *("device", "validation", "checks", "data", "training", "callbacks", "plotting", "widgets"),
+    "pages",
 }
 MAX_LINES = 400
 # file (relative to course_lib/) -> why it may stay longer; empty: no exception remains

@@ -4,7 +4,8 @@ Questions answered here:
 - Are notebooks stored without outputs?
 - Does every book notebook start the way CONVENTIONS.md says (seed, device)?
 - Is every book notebook in the table of contents, and every toc entry a file?
-- Does ruff pass? Do README and .ci/run agree on the test command?
+- Does ruff pass? Do README and .ci/run agree on the test command, and the Makefile hold
+  the one list of system packages?
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def test_ruff_passes():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is not installed (pip install -e '.[dev]')"
     result = subprocess.run(
-        [ruff, "check", "course_lib", "tests", "scripts", "conftest.py"],
+        [ruff, "check", "course_lib", "course_grader", "tests", "scripts", "conftest.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -91,15 +92,32 @@ def test_ruff_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
-    readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", readme, re.S)
-    commands = [
+def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced code block, fences paired from the top."""
+    return re.findall(r"^```(\w*)\n(.*?)^```\s*$", markdown, re.S | re.M)
+
+
+def commands(body: str) -> list[str]:
+    return [
         line.split("#")[0].strip()
-        for block in blocks
-        for line in block.splitlines()
+        for line in body.splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
-    assert commands == ["make book", "make test"], commands
+
+
+def test_readme_gives_exactly_two_commands_then_the_lab_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    shell = [commands(body) for lang, body in fenced_blocks(readme) if lang in {"", "bash", "sh"}]
+    assert shell and shell[0] == ["make book", "make test"], shell
+    assert ["make lab"] in shell[1:], "README must name `make lab` after the two commands"
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M), ".ci/run must call the README's `make test`"
+    assert "apt-get" not in ci, ".ci/run must reuse the Makefile's system packages, not its own"
+
+
+def test_makefile_has_one_list_of_system_packages():
+    makefile = (ROOT / "Makefile").read_text()
+    lists = re.findall(r"^SYSTEM_PACKAGES\s*:?=\s*(.*)$", makefile, re.M)
+    assert len(lists) == 1, lists
+    packages = {pair.split("=")[1] for pair in lists[0].split()}
+    assert packages == {"npm", "chromium", "bubblewrap", "postgresql"}, packages
