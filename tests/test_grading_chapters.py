@@ -10,6 +10,12 @@ questions for every chapter:
   sandbox, generators, gradients across the boundary), and is there a manually graded answer?
 - Does the untouched release score 0 on every automatic item, each failing with a reason?
 - Does a half-done submission (only the first item answered) keep exactly that item's points?
+- Does each wrong-but-plausible answer kept in tests/wrong_answers/<chapter>.py (the
+  classic mistake: wrong axis, missing scale, biased variance, ...) score 0 on its item,
+  and does every graded code item of a chapter have at least one?
+
+Each wrong answer is one more student of the same autograde pass: the solution with that
+one cell replaced.
 
 Each solution notebook therefore executes once per test run here (and chapter 02's once
 more in tests/test_grading.py, the plain-nbgrader round trip). The chapters are independent:
@@ -21,6 +27,7 @@ each chapter's release and autograde run once.
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 from pathlib import Path
 
@@ -34,6 +41,21 @@ from course_grader.sandbox import sandbox_problem
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 STUDENTS = ("solution", "stub", "half")
+WRONG = ROOT / "tests" / "wrong_answers"
+# Chapters written before wrong answers were kept; issue 14 adds theirs. Every later chapter
+# must have a file covering each graded code item (test_every_graded_item_has_a_wrong_answer).
+WITHOUT_WRONG_ANSWERS = {"01_foundations", "02_metrics", "03_losses", "04_optimization", "05_cnn"}
+
+
+def wrong_answers(assignment: str) -> dict[str, dict]:
+    """The chapter's WRONG_ANSWERS, each with its solution cell's grade_id as "cell"."""
+    path = WRONG / f"{assignment}.py"
+    if not path.exists():
+        return {}
+    answers = runpy.run_path(str(path))["WRONG_ANSWERS"]
+    return {key: {"cell": key.split(":")[0], **entry} for key, entry in answers.items()}
+
+
 pytestmark = [
     pytest.mark.grading,
     pytest.mark.slow,
@@ -89,14 +111,21 @@ class Chapter:
             source = nbformat.read(path, as_version=4)
             release = nbformat.read(root / "exercises" / assignment / path.name, as_version=4)
             sources[path.name] = source
-            for student, grade_ids in (
-                ("solution", None),
-                ("stub", set()),
-                ("half", {first_code_answer(source)}),
-            ):
+            notebooks = {
+                "solution": submission(release, source, None),
+                "stub": submission(release, source, set()),
+                "half": submission(release, source, {first_code_answer(source)}),
+            }
+            solution_ids = {meta(c).get("grade_id") for c in source.cells}
+            for index, answer in enumerate(wrong_answers(assignment).values()):
+                if answer["cell"] in solution_ids:
+                    notebooks[f"wrong{index:02d}"] = with_cell(
+                        notebooks["solution"], answer["cell"], answer["source"]
+                    )
+            for student, notebook in notebooks.items():
                 folder = root / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(submission(release, source, grade_ids), folder / path.name)
+                nbformat.write(notebook, folder / path.name)
         run_cli("--root", str(root), "autograde", assignment, "--jobs", "2", "--quiet")
         rows = json.loads((root / "reports" / assignment / "results.json").read_text())
         return root, sources, {r["student"]: r for r in rows}
@@ -118,7 +147,8 @@ class Chapter:
 
     def test_every_student_was_graded(self, graded):
         _, _, results = graded
-        assert set(results) == set(STUDENTS), (self.assignment, sorted(results))
+        wrong = {f"wrong{i:02d}" for i in range(len(wrong_answers(self.assignment)))}
+        assert set(results) == set(STUDENTS) | wrong, (self.assignment, sorted(results))
         for student, row in results.items():
             problems = [nb["problem"] for nb in row["notebooks"] if nb["problem"]]
             assert not problems, f"{self.assignment}/{student}: {problems}"
@@ -153,6 +183,44 @@ class Chapter:
             expected += auto[test_id]["max_points"]
         earned = sum(i["score"] or 0 for i in auto.values())
         assert earned == expected, f"{self.assignment}: the half-done one earned {earned}"
+
+    def test_each_wrong_but_plausible_answer_scores_zero_on_its_item(self, graded):
+        _, _, results = graded
+        for index, (key, answer) in enumerate(wrong_answers(self.assignment).items()):
+            auto = {i["grade_id"]: i for i in items(results[f"wrong{index:02d}"])}
+            assert answer["tests"] in auto, f"{key}: no graded test cell {answer['tests']!r}"
+            item = auto[answer["tests"]]
+            assert item["score"] == 0 and item["status"] == "failed", (
+                f"{self.assignment} {key} ({answer['why']}) earns {item['score']} on "
+                f"{answer['tests']}: the hidden tests let this classic mistake through"
+            )
+
+
+@pytest.mark.parametrize(
+    "assignment", [a for a in ASSIGNMENTS if a not in WITHOUT_WRONG_ANSWERS] or ["none"]
+)
+def test_every_graded_item_has_a_wrong_answer(assignment):
+    """Does each chapter keep a classic mistake for every graded code item?"""
+    if assignment == "none":
+        return  # every chapter is still in WITHOUT_WRONG_ANSWERS
+    cells = {
+        meta(c)["grade_id"]
+        for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb"))
+        for c in nbformat.read(path, as_version=4).cells
+        if meta(c).get("solution") and c.cell_type == "code"
+    }
+    covered = {answer["cell"] for answer in wrong_answers(assignment).values()}
+    assert cells, f"{assignment} has no graded code item"
+    assert cells <= covered, f"{assignment}: no wrong answer for {sorted(cells - covered)}"
+
+
+def with_cell(notebook, grade_id: str, source: str) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose cell ``grade_id`` holds ``source``."""
+    copy = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    matches = [cell for cell in copy.cells if meta(cell).get("grade_id") == grade_id]
+    assert len(matches) == 1, f"{grade_id}: {len(matches)} cells with this grade_id"
+    matches[0].source = source
+    return copy
 
 
 def items(row: dict, kind: str | None = "auto") -> list[dict]:
