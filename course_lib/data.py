@@ -29,9 +29,11 @@ __all__ = [
     "make_imbalanced",
     "make_loaders",
     "make_scores",
+    "make_squares",
     "make_two_moons",
     "make_xor",
     "mnist_loaders",
+    "squares_labels",
 ]
 
 
@@ -187,6 +189,68 @@ def make_two_moons(
     return train_test_split(
         X, y.astype(np.int64), test_size=test_size, stratify=y, random_state=random_state
     )
+
+
+def squares_labels(X, *, cell_size: float = 0.5) -> np.ndarray:
+    """The squares rule of chapter 07: y = (floor(x1 / c) + floor(x2 / c)) mod 2.
+
+    The plane is tiled by a checkerboard of squares of side ``c``; class 0 (red in
+    the book) and class 1 (blue) alternate, and the pattern continues forever.
+
+    >>> squares_labels(np.array([[0.1, 0.1], [0.6, 0.1], [-0.1, 0.1], [-0.6, -0.6]])).tolist()
+    [0, 1, 1, 0]
+    """
+    check_real(cell_size, "cell_size", low=0, low_open=True)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
+    cells = np.floor(X / cell_size).astype(np.int64)
+    return (cells.sum(axis=1) % 2).astype(np.int64)
+
+
+def make_squares(
+    n_samples: int = 1000,
+    *,
+    region: str = "in",
+    cell_size: float = 0.5,
+    stratified: bool = False,
+    random_state: int = 0,
+):
+    """Points of the squares experiment (seed 004), labelled by :func:`squares_labels`.
+
+    ``region="in"``: the distribution D, uniform on the square [-1, 1)^2 (with
+    ``cell_size=0.5``, 4 x 4 = 16 squares). ``region="out"``: D', uniform on
+    (1, 1 + 3c]^2, the 3 x 3 squares beyond the corner (1, 1); every such point lies
+    outside the training support, and its label follows the same rule. With
+    ``stratified`` point i falls in square i mod K of the region (K squares), so 9
+    points of ``region="out"`` are one per square.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64 in {0, 1}
+
+    >>> X, y = make_squares(9, region="out", stratified=True)
+    >>> bool(X.min() > 1.0), bool(X.max() <= 2.5), np.unique(np.floor(X / 0.5), axis=0).shape
+    (True, True, (9, 2))
+    """
+    check_int(n_samples, "n_samples", 1)
+    check_real(cell_size, "cell_size", low=0, high=1, low_open=True)
+    if abs(1 / cell_size - round(1 / cell_size)) > 1e-9:
+        raise ValueError(f"cell_size must divide 1 (1/2, 1/3, ...), got {cell_size!r}")
+    if region not in ("in", "out"):
+        raise ValueError(f"region must be 'in' or 'out', got {region!r}")
+    rng = np.random.default_rng(random_state)
+    low, side = (-1.0, round(2 / cell_size)) if region == "in" else (1.0, 3)
+    u = rng.uniform(size=(n_samples, 2))
+    if region == "out":
+        u = 1.0 - u  # in (0, 1]: strictly beyond the training square's edge
+    if stratified:
+        k = np.arange(n_samples) % (side * side)
+        X = low + (np.stack([k // side, k % side], axis=1) + u) * cell_size
+    else:
+        X = low + u * side * cell_size
+    return X, squares_labels(X, cell_size=cell_size)
 
 
 # --------------------------------------------------------------------------- #

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from course_lib.data import load_digits_split, make_imbalanced, make_scores
+from course_lib.data import (
+    load_digits_split,
+    make_imbalanced,
+    make_scores,
+    make_squares,
+    squares_labels,
+)
 
 
 def normal_cdf(x: float) -> float:
@@ -351,3 +357,70 @@ def test_mnist_subset_rejects_bad_test_size():
 
     with pytest.raises(ValueError, match="test_size"):
         load_mnist_subset(test_size=0)
+
+
+# --------------------------------------------------------------------------- #
+# make_squares (chapter 07)
+# --------------------------------------------------------------------------- #
+def checkerboard_oracle(x1: float, x2: float, cell: float) -> int:
+    """The squares rule written independently: walk to the cell by integer division."""
+    return int((math.floor(x1 / cell) + math.floor(x2 / cell)) % 2)
+
+
+@pytest.mark.ch07
+@pytest.mark.parametrize("cell_size", [0.5, 1 / 3, 1.0])
+@pytest.mark.parametrize("region", ["in", "out"])
+def test_make_squares_labels_follow_the_rule_exactly(region, cell_size):
+    """Does every label equal the checkerboard rule, recomputed point by point?"""
+    X, y = make_squares(400, region=region, cell_size=cell_size, random_state=3)
+    assert X.shape == (400, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    expected = [checkerboard_oracle(a, b, cell_size) for a, b in X]
+    np.testing.assert_array_equal(y, expected)
+    assert set(np.unique(y)) == {0, 1}
+
+
+@pytest.mark.ch07
+def test_make_squares_hand_checked_labels():
+    """Points at the centres of known squares get the colours of a drawn checkerboard."""
+    X = np.array([[0.25, 0.25], [0.75, 0.25], [-0.25, 0.25], [-0.25, -0.25], [1.25, 1.75]])
+    np.testing.assert_array_equal(squares_labels(X), [0, 1, 1, 0, 1])
+
+
+@pytest.mark.ch07
+def test_make_squares_supports_in_and_out_are_disjoint():
+    """Do in-distribution points fill [−1, 1)² and OOD points lie in (1, 2.5]², outside the
+    training support in both coordinates?"""
+    X_in, _ = make_squares(5000, region="in", random_state=0)
+    X_out, _ = make_squares(5000, region="out", random_state=0)
+    assert X_in.min() >= -1 and X_in.max() < 1
+    assert X_in.min() < -0.99 and X_in.max() > 0.99  # the whole square is covered
+    assert X_out.min() > 1 and X_out.max() <= 2.5
+    assert np.all(X_out.min(axis=1) > 1)  # outside [−1, 1]² in both coordinates
+
+
+@pytest.mark.ch07
+def test_make_squares_stratified_puts_one_point_per_square():
+    """Do 9 stratified OOD points fall one in each of the 9 squares, and 32 in-points two per
+    square of the 4 x 4 board?"""
+    X, _ = make_squares(9, region="out", stratified=True, random_state=1)
+    cells = {tuple(c) for c in np.floor(X / 0.5).astype(int)}
+    assert cells == {(i, j) for i in (2, 3, 4) for j in (2, 3, 4)}
+    X, _ = make_squares(32, region="in", stratified=True, random_state=1)
+    _, counts = np.unique(np.floor(X / 0.5), axis=0, return_counts=True)
+    assert len(counts) == 16 and set(counts) == {2}
+
+
+@pytest.mark.ch07
+def test_make_squares_is_seeded_and_validates():
+    """Same seed, same points; bad arguments raise errors that name them."""
+    a, b = make_squares(20, random_state=4), make_squares(20, random_state=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], make_squares(20, random_state=5)[0])
+    with pytest.raises(ValueError, match="region"):
+        make_squares(10, region="far")
+    with pytest.raises(ValueError, match="cell_size"):
+        make_squares(10, cell_size=0.3)
+    with pytest.raises(ValueError, match="n_samples"):
+        make_squares(0)
+    with pytest.raises(ValueError, match="X must have shape"):
+        squares_labels(np.zeros((3, 3)))
