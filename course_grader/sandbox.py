@@ -3,8 +3,8 @@
 Why bubblewrap (Debian's ``bubblewrap`` package): it builds a fresh mount namespace in
 which only what the runner needs exists, read-only: ``/usr``, ``/etc``, the Python
 installation, the virtual environment, the grader's own runner and a *view* of
-``course_lib`` that holds only the infrastructure modules a graded notebook may use
-(``STUDENT_MODULES``, an allowlist); every other name in the package, a concept module or
+``course_lib`` that holds only the infrastructure modules a graded notebook may use (an
+allowlist, ``course_grader.view``); every other name in the package, a concept module or
 a concept subpackage, is a stub that refuses to import with a readable message. What is
 not on the list is not mounted, so a reference implementation cannot leak by being
 moved or split. The course's
@@ -37,28 +37,12 @@ from pathlib import Path
 
 import course_grader
 import course_lib
+from course_grader.view import student_view
 
 HEADER_SIZE = 8
 MAX_FRAME = 64 * 2**20
 FIRST_UID = 61000  # sandbox user ids: FIRST_UID + worker slot
 SANDBOX_HOME = "/home/student/work"
-# The course_lib modules a graded notebook may import: the infrastructure, which imports
-# no concept module (tests/test_layering.py). Everything else in course_lib is a concept's
-# reference implementation and is replaced by an import-refusing stub in the sandbox.
-STUDENT_MODULES = frozenset(
-    {
-        "__init__",
-        "callbacks",
-        "checks",
-        "data",
-        "device",
-        "pages",
-        "plotting",
-        "training",
-        "validation",
-        "widgets",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -130,35 +114,6 @@ def signal_reason(returncode: int | None) -> str:
     if number is not None and 0 < number < 65:
         return f"the kernel died: killed by signal {signal.Signals(number).name}"
     return f"the kernel exited with status {returncode} (os._exit or a crash in the student's code)"
-
-
-STUB = (
-    "raise ImportError(\"course_lib.{name} is the course's reference implementation: graded "
-    'code cannot import it. Write the function yourself.")\n'
-)
-
-
-def student_view(view_dir: Path) -> Path:
-    """Build the sandbox's ``course_lib``: allowed modules copied, every other name a stub.
-
-    Deny by default: a module, or a subpackage, that is not in ``STUDENT_MODULES`` is
-    never copied; in its place a ``<name>.py`` stub raises ``ImportError`` when imported.
-    """
-    package = Path(course_lib.__file__).resolve().parent
-    if view_dir.exists():
-        shutil.rmtree(view_dir)
-    view_dir.mkdir(parents=True)
-    for entry in sorted(package.iterdir()):
-        if entry.name.startswith(".") or entry.name == "__pycache__":
-            continue
-        if not (entry.is_dir() or entry.suffix == ".py"):
-            continue  # data files are not mounted at all
-        name = entry.stem if entry.suffix == ".py" else entry.name
-        if entry.suffix == ".py" and name in STUDENT_MODULES:
-            shutil.copy2(entry, view_dir / entry.name)
-        else:
-            (view_dir / f"{name}.py").write_text(STUB.format(name=name))
-    return view_dir
 
 
 def _parents(path: Path) -> list[str]:

@@ -22,7 +22,7 @@ import pytest
 import torch
 from grading_corpus import sandbox_processes
 
-from course_grader import canonical, feedback, notebook, sandbox, trusted
+from course_grader import canonical, feedback, notebook, sandbox, trusted, view
 from course_grader.canonical import Decoder, Encoder, NotPortableError, rebuild_exception
 from course_grader.cli import summary_table
 from course_grader.grader import ItemResult, NotebookResult, SubmissionResult
@@ -268,12 +268,11 @@ def test_sandbox_command_isolates_and_limits(tmp_path):
     assert f"--bind {tmp_path} {sandbox.SANDBOX_HOME}" in joined
     # course_lib is mounted as the allowlisted view, never as the real package
     mounts = {argv[i + 2]: argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"}
-    view = Path(mounts[str(ROOT / "course_lib")])
-    assert view.is_relative_to(tmp_path)
-    assert sorted(p.stem for p in view.glob("*.py") if "ImportError" not in p.read_text()) == (
-        sorted(sandbox.STUDENT_MODULES)
-    )
-    assert "reference implementation" in (view / "losses.py").read_text()
+    mounted = Path(mounts[str(ROOT / "course_lib")])
+    assert mounted.is_relative_to(tmp_path)
+    allowed = sorted(p.stem for p in mounted.glob("*.py") if "ImportError" not in p.read_text())
+    assert allowed == sorted(view.STUDENT_MODULES)
+    assert "reference implementation" in (mounted / "losses.py").read_text()
 
 
 def test_the_student_view_denies_every_name_it_does_not_list(tmp_path):
@@ -283,17 +282,11 @@ def test_the_student_view_denies_every_name_it_does_not_list(tmp_path):
     (package / "newconcept" / "__init__.py").write_text("SECRET = 1\n")
     (package / "checks.py").write_text("OK = 1\n")
     (package / "secret.py").write_text("SECRET = 1\n")
-    fake = type("Module", (), {"__file__": str(package / "__init__.py")})
-    original = sandbox.course_lib
-    sandbox.course_lib = fake
-    try:
-        view = sandbox.student_view(tmp_path / "view")
-    finally:
-        sandbox.course_lib = original
-    assert (view / "checks.py").read_text() == "OK = 1\n"
+    folder = view.student_view(tmp_path / "view", package)
+    assert (folder / "checks.py").read_text() == "OK = 1\n"
     for name in ("newconcept", "secret"):
-        assert "raise ImportError" in (view / f"{name}.py").read_text()
-    assert not (view / "newconcept").exists()
+        assert "raise ImportError" in (folder / f"{name}.py").read_text()
+    assert not (folder / "newconcept").exists()
 
 
 @pytest.mark.parametrize(("code", "reason"), [(3, "status 3"), (137, "SIGKILL"), (-24, "CPU")])
@@ -375,10 +368,10 @@ def test_inside_the_sandbox_every_allowed_module_imports_and_no_concept_does(tmp
     concepts = sorted(
         p.stem if p.suffix == ".py" else p.name
         for p in package.iterdir()
-        if (p.suffix == ".py" and p.stem not in sandbox.STUDENT_MODULES)
+        if (p.suffix == ".py" and p.stem not in view.STUDENT_MODULES)
         or (p.is_dir() and (p / "__init__.py").exists())
     )
-    allowed = sorted(sandbox.STUDENT_MODULES - {"__init__"})
+    allowed = sorted(view.STUDENT_MODULES - {"__init__"})
     code = f"""
 import importlib
 result = {{}}

@@ -89,7 +89,7 @@ def test_the_package_has_both_layers():
 
 def test_graded_code_may_import_exactly_the_infrastructure():
     """Does the grading sandbox allow the infrastructure modules, and nothing else?"""
-    from course_grader.sandbox import STUDENT_MODULES
+    from course_grader.view import STUDENT_MODULES
 
     assert STUDENT_MODULES - {"__init__"} == INFRASTRUCTURE
 
