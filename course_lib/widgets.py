@@ -78,8 +78,10 @@ class Explorer:
         raise NotImplementedError
 
     def _show(self) -> None:
-        """Put the redrawn figure in the Output widget (only under IPython)."""
-        if get_ipython() is None:  # plain Python (a script, a doctest): nothing to show
+        """Put the redrawn figure in the Output widget (only in a Jupyter kernel)."""
+        # plain Python, a doctest, or an IPython shell that some test started (no kernel,
+        # no front end to draw in): nothing to show, and nothing printed instead
+        if getattr(get_ipython(), "kernel", None) is None:
             return
         self.output.clear_output(wait=True)
         with self.output:

@@ -79,3 +79,27 @@ def test_the_base_class_alone_cannot_update():
 
     with pytest.raises(NotImplementedError):
         Incomplete()
+
+
+def test_an_ipython_shell_without_a_kernel_prints_nothing(capsys):
+    """A plain IPython shell (some tests start one) has no front end: nothing is drawn or
+    printed, so doctests give the same output in any order under pytest-xdist."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+
+        class Square(Explorer):
+            def __init__(self):
+                self.slider = widgets.IntSlider(value=2, min=0, max=9)
+                self._start(2, figsize=(2, 2))
+
+            def _update(self, value):
+                self.summary.value = str(value)
+                self._show()
+
+        Square().slider.value = 4
+        assert capsys.readouterr().out == ""
+    finally:
+        InteractiveShell.clear_instance()
+        del shell
