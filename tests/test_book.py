@@ -105,6 +105,50 @@ def test_explanatory_pages_show_their_outputs(built):
             assert "<img" in text, f"{page}.html shows no figure: was it executed?"
 
 
+class _Text(HTMLParser):
+    """The text of a page, line by line, outside scripts and styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.skip, self.chunks = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style") and self.skip > 0
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.chunks.append(data)
+
+
+# a Markdown table's rule line, `|---|--:|`; the site's smart quotes turn "---" into "—"
+_RULE_CELL = r"\s*:?(?:-{3,}|[—–]+):?\s*"
+MARKDOWN_TABLE_RULE = re.compile(rf"^\s*\|?{_RULE_CELL}(?:\|{_RULE_CELL})+\|?\s*$", re.M)
+
+
+def test_no_page_shows_a_raw_markdown_table(built):
+    """Is every table a table? A `|---|---|` line in a page's text is Markdown left unrendered
+    (a cell output shown as text/markdown or plain text instead of HTML)."""
+    html, _ = built
+    raw = []
+    for page in toc_files():
+        path = html / f"{page}.html"
+        if path.exists():
+            parser = _Text()
+            parser.feed(path.read_text(errors="replace"))
+            if MARKDOWN_TABLE_RULE.search("".join(parser.chunks)):
+                raw.append(page)
+    assert not raw, f"pages showing a raw Markdown table: {raw}"
+
+
+def test_the_table_rule_finds_raw_markdown():
+    assert MARKDOWN_TABLE_RULE.search("text\n| a | b |\n|---|---:|\n| 1 | 2 |\n")
+    assert MARKDOWN_TABLE_RULE.search("| a | b |\n|—|—:|\n| 1 | 2 |")  # after smart quotes
+    assert not MARKDOWN_TABLE_RULE.search("a --- b, and x | y")
+
+
 # (tag, attribute) pairs that point at another file
 URL_ATTRIBUTES = frozenset(
     {("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"), ("source", "src")}
