@@ -390,7 +390,11 @@ def fit(
     for callback in callbacks:
         callback.on_fit_end(state)
     if state.stop and total is not None:
-        bar.total = bar.n  # stopped early: the bar ends full, at the last batch trained
+        # stopped early: end the bar full at the last batch trained (reset also moves a
+        # notebook bar's maximum, which the book saves as the widget's final state)
+        done = bar.n
+        bar.reset(total=done)
+        bar.update(done)
     bar.refresh()
     bar.close()
     return history

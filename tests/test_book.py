@@ -143,6 +143,27 @@ def test_no_page_shows_a_raw_markdown_table(built):
     assert not raw, f"pages showing a raw Markdown table: {raw}"
 
 
+def test_every_saved_progress_bar_is_finished(built):
+    """Does every tqdm bar saved in a page end full? (A bar saved mid-run, "72% 18/25", reads
+    as a page that stalled; the widget state the build saves is what the reader sees.)"""
+    html, _ = built
+    unfinished = {}
+    for path in sorted((html / "book").rglob("*.html")):
+        text = path.read_text(errors="replace")
+        for block in re.findall(
+            r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', text, re.S
+        ):
+            for model in json.loads(block).get("state", {}).values():
+                state = model.get("state", {})
+                if model.get("model_name") == "FloatProgressModel" and state.get("value", 0) < (
+                    state.get("max") or 0
+                ):
+                    unfinished.setdefault(path.relative_to(html).as_posix(), []).append(
+                        f"{state.get('value')}/{state.get('max')}"
+                    )
+    assert not unfinished, f"progress bars saved before the end: {unfinished}"
+
+
 def test_the_table_rule_finds_raw_markdown():
     assert MARKDOWN_TABLE_RULE.search("text\n| a | b |\n|---|---:|\n| 1 | 2 |\n")
     assert MARKDOWN_TABLE_RULE.search("| a | b |\n|—|—:|\n| 1 | 2 |")  # after smart quotes
