@@ -38,14 +38,27 @@ def glue(name: str, value: Any, *, display: bool = False) -> None:
     The same cell output as ``myst_nb.glue(name, value, display)``: the value's display
     formats with the metadata ``{"scrapbook": {"name": ..., "mime_prefix": ...}}`` that
     MyST-NB reads when it builds the page. ``display=True`` also shows it in the cell.
+    A NumPy or PyTorch scalar is stored as the Python number it holds, so that a format
+    such as ``:.1%`` applies to it.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier such as 'test_accuracy', got {name!r}")
-    bundle, metadata = format_display_data(value)
+    bundle, metadata = format_display_data(_plain(value))
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
     ipython_display({prefix + key: data for key, data in bundle.items()}, raw=True,
                     metadata=metadata)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy or PyTorch scalar as the Python number it holds.
+
+    ``{glue:text}`name:.1%``` formats the stored text; NumPy 2 shows ``np.float64(0.5)``
+    and a tensor ``tensor(0.5)``, which no format can read.
+    """
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+        return value.item()
+    return value
 
 
 def _cell(value: Any, fmt: str | None) -> str:

@@ -60,3 +60,19 @@ def test_show_table_refuses_ragged_rows_and_unknown_formats():
         pages.show_table([[1, 2], [3]], columns=["a", "b"], display=False)
     with pytest.raises(ValueError, match="formats names columns that are not in columns"):
         pages.show_table([[1]], columns=["a"], formats={"b": "{}"}, display=False)
+
+
+@pytest.mark.parametrize("make", [lambda v: v, "numpy", "tensor"])
+def test_glue_stores_numpy_and_torch_scalars_as_plain_numbers(monkeypatch, make):
+    """Can `{glue:text}`x:.1%`` format the stored text? np.float64(0.25) and tensor(0.25)
+    would be stored as their reprs, which no format reads."""
+    import numpy as np
+    import torch
+
+    convert = {"numpy": np.float64, "tensor": lambda v: torch.tensor(v, dtype=torch.float64)}
+    value = convert.get(make, make)(0.25) if isinstance(make, str) else make(0.25)
+    shown = captured(monkeypatch, pages, "ipython_display")
+    pages.glue("share", value)
+    (bundle,), _ = shown[0]
+    assert bundle[pages.GLUE_PREFIX + "text/plain"] == "0.25"
+    assert format(float(bundle[pages.GLUE_PREFIX + "text/plain"]), ".1%") == "25.0%"
