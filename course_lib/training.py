@@ -2,11 +2,10 @@
 
 ``fit`` is the loop every chapter first writes by hand: for each epoch, for each
 mini-batch, forward, loss, ``zero_grad``, ``backward``, ``step``. Around that plain
-core it adds only what the later chapters measure: evaluation sets after every epoch,
-a learning-rate scheduler stepped per epoch or per step, callbacks (early stopping,
-weight averaging, gradient clipping, extra measurements), a history of per-epoch
-lists with fixed keys, a ``tqdm.auto`` progress bar, and the device. ``evaluate``
-measures the mean loss and the accuracy of a model on a data set without gradients.
+core it adds only what the later chapters measure: evaluation sets, a scheduler (per
+epoch or per step), callbacks (:mod:`course_lib.callbacks`), a history of per-epoch lists
+with fixed keys, a ``tqdm.auto`` bar, and the device. ``evaluate`` measures the mean loss
+and the accuracy of a model on a data set without gradients.
 
 Data is either a loader (any iterable of ``(X, y)`` batches, such as a
 ``torch.utils.data.DataLoader``) or a pair of tensors ``(X, y)``, which ``fit`` cuts
