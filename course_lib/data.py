@@ -26,6 +26,7 @@ __all__ = [
     "load_digits_tensors",
     "load_mnist_subset",
     "load_mnist_tensors",
+    "load_sunspots",
     "make_imbalanced",
     "make_loaders",
     "make_scores",
@@ -374,3 +375,17 @@ def digits_loaders(*, batch_size: int = 64, test_size: float = 0.25, seed: int =
         test_size=test_size, random_state=seed, device=device
     )
     return make_loaders(X_train, y_train, X_test, y_test, batch_size=batch_size, seed=seed)
+
+
+def load_sunspots() -> tuple[np.ndarray, np.ndarray]:
+    """Yearly mean sunspot numbers 1700–2008 (309 values), shipped as package data.
+
+    Public domain (SIDC / NOAA), the copy bundled with statsmodels, read from
+    ``course_lib/datasets/sunspots_yearly.csv``. Returns ``(years, values)``, int64
+    and float64 arrays of shape (309,). See the book: 09_rnn.
+    """
+    from importlib.resources import files
+
+    text = files("course_lib").joinpath("datasets/sunspots_yearly.csv").read_text()
+    table = np.loadtxt(text.splitlines(), delimiter=",", comments="#", skiprows=2)
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.float64)

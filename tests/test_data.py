@@ -424,3 +424,14 @@ def test_make_squares_is_seeded_and_validates():
         make_squares(0)
     with pytest.raises(ValueError, match="X must have shape"):
         squares_labels(np.zeros((3, 3)))
+
+
+@pytest.mark.ch09
+def test_load_sunspots_is_the_yearly_series_1700_2008():
+    from course_lib.data import load_sunspots
+
+    years, values = load_sunspots()
+    assert years.tolist() == list(range(1700, 2009))
+    assert values.dtype == np.float64 and values.shape == (309,)
+    assert values[:3].tolist() == [5.0, 11.0, 16.0] and values[-1] == 2.9
+    assert values.min() >= 0 and 45 < values.mean() < 55
