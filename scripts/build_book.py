@@ -142,6 +142,11 @@ def execute(jobs: int) -> tuple[list[str], list[str]]:
     ]
     NbProjectRecord.remove_tracebacks([r.pk for r in outdated], cache.db)
     os.environ["COURSE_NUM_THREADS"] = str(threads)  # inherited by every kernel
+    # NumPy's and scikit-learn's BLAS and OpenMP pools too: two kernels whose libraries each
+    # start a thread per core oversubscribe the machine, and spinning BLAS threads then slow
+    # the other notebook many times over (a 15 s page measured 134 s in a parallel build)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, str(threads))
     executed, failed = [], []
     start = time.perf_counter()
     # fork: the workers inherit the cache object; spawn would re-import this script
