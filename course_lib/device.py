@@ -17,6 +17,8 @@ import random
 import numpy as np
 import torch
 
+from course_lib.validation import check_int
+
 __all__ = ["configure_threads", "describe_device", "get_device", "seed_everything"]
 
 _VALID = ("cuda", "mps", "cpu")
@@ -137,7 +139,5 @@ def configure_threads(
             raise ValueError(
                 f"COURSE_NUM_THREADS must be a positive integer, got {num_threads!r}"
             ) from None
-    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
-        raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
-    torch.set_num_threads(num_threads)
+    torch.set_num_threads(check_int(num_threads, "num_threads", 1))
     return torch.get_num_threads()
