@@ -1,15 +1,15 @@
 """The course's one training loop, for the chapters where the loop is not the lesson.
 
-``fit`` is the loop every chapter first writes by hand: for each epoch, for each
-mini-batch, forward, loss, ``zero_grad``, ``backward``, ``step``. Around that plain
-core it adds only what the later chapters measure: evaluation sets, a scheduler (per
-epoch or per step), callbacks (:mod:`course_lib.callbacks`), a history of per-epoch lists
-with fixed keys, a ``tqdm.auto`` bar, and the device. ``evaluate`` measures the mean loss
-and the accuracy of a model on a data set without gradients.
+``fit`` is the loop every chapter first writes by hand (forward, loss, ``zero_grad``,
+``backward``, ``step``) plus what later chapters measure: evaluation sets, a scheduler,
+callbacks (:mod:`course_lib.callbacks`), a history of per-epoch lists, a ``tqdm.auto``
+bar, the device. ``evaluate``: mean loss and accuracy without gradients.
 
 Data is either a loader (any iterable of ``(X, y)`` batches, such as a
 ``torch.utils.data.DataLoader``) or a pair of tensors ``(X, y)``, which ``fit`` cuts
-into shuffled mini-batches of ``batch_size`` rows (:func:`minibatch_indices`).
+into shuffled mini-batches of ``batch_size`` rows (:func:`minibatch_indices`). A loader's
+``X`` may be a tuple of tensors, passed as ``model(*X)`` (a seq2seq model's source and
+teacher-forced target).
 
 >>> import torch
 >>> from torch import nn
@@ -19,8 +19,6 @@ into shuffled mini-batches of ``batch_size`` rows (:func:`minibatch_indices`).
 >>> history = fit(net, train_loader, num_epochs=2, val_data=test_loader, progress=False, seed=0)
 >>> sorted(history)
 ['epoch', 'lr', 'seconds', 'train_accuracy', 'train_loss', 'updates', 'val_accuracy', 'val_loss']
->>> history["epoch"], history["updates"]
-([1, 2], [22, 44])
 
 See the book: 04_optimization (the loop measured), 05_cnn (the loop used).
 """
@@ -200,8 +198,7 @@ def evaluate(
     try:
         with torch.no_grad():
             for X, y in batches:
-                X, y = X.to(device), y.to(device)
-                output = model(X)
+                output, y = _forward(model, X, device), y.to(device)
                 total_loss += loss_fn(output, y).item() * len(y)
                 correct += correct_predictions(output, y)
                 count += len(y)
@@ -242,6 +239,13 @@ def _evaluation_sets(val_data: Any, eval_data: Mapping[str, Any] | None) -> dict
                 f"eval_data names must be identifiers other than 'train', got {name!r}"
             )
     return sets
+
+
+def _forward(model: nn.Module, X: Any, device: torch.device) -> Tensor:
+    """``model(X)``, or ``model(*X)`` when a batch's inputs are a tuple of tensors."""
+    if isinstance(X, (tuple, list)):
+        return model(*(x.to(device) for x in X))
+    return model(X.to(device))
 
 
 def _synchronize(device: torch.device) -> None:
@@ -338,11 +342,11 @@ def fit(
         _synchronize(device)
         start = time.perf_counter()
         for X, y in batches:
-            X, y = X.to(device), y.to(device)
+            y = y.to(device)
             with contextlib.ExitStack() as stack:
                 for callback in callbacks:
                     stack.enter_context(callback.forward_context(state))
-                output = model(X)
+                output = _forward(model, X, device)
                 loss = loss_fn(output, y)
             optimizer.zero_grad()
             loss.backward()
@@ -368,14 +372,10 @@ def fit(
             raise ValueError("data yielded no samples")
         if scheduler is not None and scheduler_interval == "epoch":
             scheduler.step()
-        for key, value in (
-            ("epoch", epoch),
-            ("train_loss", float(loss_sum) / count),
-            ("train_accuracy", float(hit_sum) / count if classification else math.nan),
-            ("lr", lr_now),
-            ("updates", state.step),
-            ("seconds", seconds),
-        ):
+        accuracy = float(hit_sum) / count if classification else math.nan
+        logged = {"epoch": epoch, "train_loss": float(loss_sum) / count, "lr": lr_now}
+        logged |= {"train_accuracy": accuracy, "updates": state.step, "seconds": seconds}
+        for key, value in logged.items():
             state.log(key, value)
         for name, dataset in evaluation_sets.items():
             scores = evaluate(model, dataset, loss_fn=loss_fn, device=device)

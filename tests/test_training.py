@@ -292,3 +292,36 @@ def test_tensor_data_is_checked_with_named_arguments():
         fit(net, (X, y[:5]), batch_size=4, num_epochs=1, progress=False)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         minibatch_indices(10, 0)
+
+
+class _TwoInputs(torch.nn.Module):
+    """A model called as model(a, b), the way a seq2seq model takes source and target."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = torch.nn.Linear(2, 3), torch.nn.Linear(4, 3)
+
+    def forward(self, a, b):
+        return self.a(a) + self.b(b)
+
+
+def test_a_tuple_of_inputs_is_passed_as_separate_arguments():
+    torch.manual_seed(0)
+    a, b, y = torch.randn(12, 2), torch.randn(12, 4), torch.randint(0, 3, (12,))
+    loader = [((a[:8], b[:8]), y[:8]), ((a[8:], b[8:]), y[8:])]
+    net = _TwoInputs()
+    with torch.no_grad():
+        expected = functional.cross_entropy(net(a, b), y).item()
+    assert evaluate(net, loader)["loss"] == pytest.approx(expected, rel=1e-6)
+    reference = _TwoInputs()
+    reference.load_state_dict(net.state_dict())
+    history = fit(net, loader, num_epochs=1, optimizer=torch.optim.SGD(net.parameters(), lr=0.1),
+                  progress=False)
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1)
+    for (x1, x2), target in loader:  # the same two steps by hand
+        optimizer.zero_grad()
+        functional.cross_entropy(reference(x1, x2), target).backward()
+        optimizer.step()
+    for p, q in zip(net.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+    assert history["updates"] == [2]
