@@ -398,7 +398,7 @@ def test_a_saved_widget_shows_its_rendered_control(visits, browser, base_url):
         control = page.locator(
             ".widget-subarea .jupyter-widgets"
             ":is(.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-checkbox,"
-            " .widget-text, .jupyter-button)"
+            " .widget-text, .jupyter-button, .widget-progress)"
         ).first
         control.wait_for(state="visible", timeout=20_000)
         control.scroll_into_view_if_needed()
@@ -407,6 +407,53 @@ def test_a_saved_widget_shows_its_rendered_control(visits, browser, base_url):
     finally:
         offline.close()
     assert box and box["width"] > 20 and box["height"] > 5, f"{page_name}: control is {box}"
+
+
+FRAMES_JS = """() => [...document.querySelectorAll('.course-frames')].map(root => {
+  const image = root.querySelector('.course-frames-image');
+  const summary = root.querySelector('.course-frames-summary');
+  return [...root.querySelectorAll('input[data-control]')].map(input => {
+    const before = {src: image.src, summary: summary.innerHTML, value: input.value};
+    const target = Number(input.value) === Number(input.max) ? 0 : Number(input.max);
+    input.value = target;
+    input.dispatchEvent(new Event('input'));
+    const after = {src: image.src, summary: summary.innerHTML, value: input.value,
+                   label: input.nextElementSibling.textContent};
+    return {control: input.parentElement.textContent.trim().slice(0, 40), target,
+            moved: Number(after.value) === target && after.label !== '',
+            changed: after.src !== before.src || after.summary !== before.summary};
+  });
+})"""
+
+
+def test_explorers_work_in_the_book_without_a_kernel(site_html, browser, base_url):
+    """On every page with an explorer, does each control of its precomputed player move and
+    change the figure or its summary, with no kernel and no network?"""
+    pages = [
+        name
+        for name in PAGES
+        if (site_html / f"{name}.html").exists()
+        and "course-frames" in (site_html / f"{name}.html").read_text(encoding="utf-8")
+    ]
+    assert pages, "no page has an explorer player"
+    offline = OfflineContext(browser, base_url)
+    problems, moved = [], 0
+    try:
+        for name in pages:
+            log = {"console": [], "http": []}
+            page = offline.new_page(log)
+            page.goto(base_url + f"{name}.html", wait_until="load")
+            for player in page.evaluate(FRAMES_JS):
+                for control in player:
+                    moved += 1
+                    if not (control["moved"] and control["changed"]):
+                        problems.append(f"{name}: {control}")
+            problems += [f"{name}: console {m}" for m in log["console"]]
+            page.close()
+    finally:
+        offline.close()
+    assert not problems, "\n".join(problems)
+    assert moved >= len(pages)
 
 
 def test_header_menus_show_launch_and_download_links(browser, base_url):

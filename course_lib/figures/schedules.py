@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from course_lib.plotting import axes_or_new
 from course_lib.schedules import SCHEDULE_NAMES, linear_scaling_rule, schedule_curve
-from course_lib.widgets import Explorer
+from course_lib.widgets import Explorer, control_choices
 
 __all__ = ["ScheduleExplorer", "plot_schedules"]
 
@@ -152,6 +152,25 @@ class ScheduleExplorer(Explorer):
 
     def _on_change(self, change: dict) -> None:
         self._update(self.schedule.value)
+
+    def _frame_settings(self) -> list[tuple]:
+        """For the book: each schedule, with its own parameters and the batch size varied
+        one at a time (the parameters it does not use would not change its curve)."""
+        controls = self._controls()
+        names = list(self.sliders)
+        settings = []
+        for schedule, own in SCHEDULE_NAMES.items():
+            base = (schedule, *(self.sliders[name].value for name in names))
+            settings.append(base)
+            for name in ("batch_size", *own):
+                i = 1 + names.index(name)
+                count = 3 if name == "batch_size" else 4
+                settings += [
+                    (*base[:i], v, *base[i + 1 :])
+                    for v in control_choices(controls[i], count=count)
+                    if v != base[i]
+                ]
+        return settings
 
     def _update(self, name: str) -> None:
         params = {key: slider.value for key, slider in self.sliders.items()}
