@@ -15,6 +15,7 @@ import os
 import random
 
 import numpy as np
+import threadpoolctl
 import torch
 
 from course_lib.validation import check_int
@@ -111,7 +112,7 @@ def seed_everything(seed: int = 0, *, deterministic: bool = False) -> int:
 def configure_threads(
     device: torch.device | str | None = None, *, num_threads: int | None = None
 ) -> int:
-    """Set how many CPU threads PyTorch uses in this process; return the number in force.
+    """Set how many CPU threads PyTorch, BLAS and OpenMP use here; return PyTorch's number.
 
     The course's networks are small: on a CPU, one thread per notebook is as fast as
     several, steadier to time, and leaves the other cores to other notebooks when the
@@ -140,4 +141,7 @@ def configure_threads(
                 f"COURSE_NUM_THREADS must be a positive integer, got {num_threads!r}"
             ) from None
     torch.set_num_threads(check_int(num_threads, "num_threads", 1))
+    # NumPy's and scikit-learn's BLAS and OpenMP pools too: on a busy 2-core machine an
+    # unlimited OpenBLAS made one small LogisticRegression fit 250 times slower
+    threadpoolctl.threadpool_limits(num_threads)
     return torch.get_num_threads()

@@ -227,3 +227,14 @@ def test_configure_threads_rejects_a_bad_environment_value(monkeypatch):
     monkeypatch.setenv("COURSE_NUM_THREADS", "many")
     with pytest.raises(ValueError, match="COURSE_NUM_THREADS must be a positive integer"):
         device_module.configure_threads("cpu")
+
+
+def test_configure_threads_limits_the_blas_and_openmp_pools_too():
+    import threadpoolctl
+
+    controller = threadpoolctl.ThreadpoolController()
+    np.ones((64, 64)) @ np.ones((64, 64))  # NumPy's BLAS is loaded
+    with controller.limit(limits=None):  # whatever configure_threads does is undone after
+        device_module.configure_threads("cpu", num_threads=1)
+        pools = threadpoolctl.threadpool_info()
+        assert pools and all(pool["num_threads"] == 1 for pool in pools), pools
