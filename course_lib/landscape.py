@@ -6,7 +6,10 @@ over (w1, w2) already has a saddle at the origin, flat plateaus and a symmetry
 (w1, w2) -> (-w1, -w2). The Hessian H_ij = d^2 L / (d theta_i d theta_j) tells
 the critical points apart: all eigenvalues > 0 at a minimum, < 0 at a maximum,
 both signs at a saddle; the ratio of its extreme eigenvalues is the condition
-number that makes gradient descent slow.
+number that makes gradient descent slow. For a network with too many parameters
+for a Hessian, :func:`loss_along_directions` draws the loss along one or two
+random directions, normalised filter by filter (:func:`filter_normalized_direction`,
+Li et al. 2018), so that networks of different scales can be compared.
 
 >>> import torch
 >>> x = torch.tensor([1.0, -1.0], dtype=torch.float64)
@@ -14,12 +17,13 @@ number that makes gradient descent slow.
 ...                     torch.zeros(2, dtype=torch.float64)).round(decimals=3)
 tensor([-1.2840,  1.2840], dtype=torch.float64)
 
-See the book: 04_optimization.
+See the book: 04_optimization, 05_cnn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -27,7 +31,7 @@ from torch.func import functional_call
 
 __all__ = [
     *("two_weight_net", "two_weight_loss", "hessian", "hessian_eigenvalues"),
-    *("critical_point_kind", "flat_loss"),
+    *("critical_point_kind", "flat_loss", "filter_normalized_direction", "loss_along_directions"),
 ]
 
 
@@ -181,3 +185,128 @@ def flat_loss(
         return loss_fn(functional_call(model, params, (X,)), y)
 
     return fn, theta
+
+
+def filter_normalized_direction(
+    model: nn.Module, *, generator: torch.Generator | None = None, ignore_1d: bool = True
+) -> dict[str, Tensor]:
+    """A random direction d in parameter space, scaled filter by filter like the weights.
+
+    Li et al. (2018): for every weight tensor, draw d ~ N(0, 1) of its shape and rescale
+    each *filter* d_k (the slice along dimension 0: an output channel of a convolution, the
+    incoming weights of one unit of a linear layer) to the norm of the same filter of the
+    model, d_k <- d_k ||theta_k|| / ||d_k||. A step of alpha along d then changes every filter
+    by the same fraction alpha of its size, so that slices of networks whose weights have
+    different scales (BatchNorm makes a layer blind to its weights' scale) can be compared.
+    One-dimensional parameters (biases, BatchNorm's gamma and beta) get d = 0 with
+    ``ignore_1d=True`` (Li et al.'s default), and d = theta (the direction of the parameter
+    itself) otherwise.
+
+    Returns a dict name -> tensor, in ``named_parameters()`` order, on the parameters'
+    devices and dtypes.
+
+    >>> net = nn.Linear(2, 1, bias=False)
+    >>> net.weight.data = torch.tensor([[3.0, 4.0]])
+    >>> d = filter_normalized_direction(net, generator=torch.Generator().manual_seed(0))
+    >>> round(float(d["weight"].norm()), 4)
+    5.0
+
+    See the book: 05_cnn.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    direction = {}
+    for name, p in model.named_parameters():
+        w = p.detach()
+        if w.ndim <= 1:
+            direction[name] = torch.zeros_like(w) if ignore_1d else w.clone()
+            continue
+        d = torch.randn(w.shape, generator=generator, dtype=w.dtype).to(w.device)
+        d_norm = d.flatten(1).norm(dim=1).clamp_min(torch.finfo(w.dtype).tiny)
+        w_norm = w.flatten(1).norm(dim=1)
+        direction[name] = d * (w_norm / d_norm).reshape(-1, *[1] * (w.ndim - 1))
+    if not direction:
+        raise ValueError("model has no parameters")
+    return direction
+
+
+def _batches_of(data) -> Iterable[tuple[Tensor, Tensor]]:
+    """(X, y) as one batch, or every (X, y) of an iterable such as a DataLoader."""
+    if isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
+        return [data]
+    return data
+
+
+def loss_along_directions(
+    model: nn.Module,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    data,
+    directions: Sequence[Mapping[str, Tensor]],
+    alphas,
+) -> Tensor:
+    """The loss at theta* + sum_i alpha_i d_i on a grid of alphas: a slice of the landscape.
+
+    Parameters
+    ----------
+    model : the network at theta* (its parameters are not changed)
+    loss_fn : a mean loss such as ``nn.functional.cross_entropy``
+    data : a pair (X, y) of tensors, or an iterable of such batches (a DataLoader); the loss
+        of several batches is their mean weighted by the batch sizes
+    directions : one or two dicts name -> tensor, shaped like ``model.named_parameters()``
+        (:func:`filter_normalized_direction`)
+    alphas : 1-D sequence of step sizes, used along every direction
+
+    Returns
+    -------
+    Tensor of float64, shape (A,) for one direction and (A, A) for two, where
+    ``result[i, j]`` is the loss at theta* + alphas[i] d_1 + alphas[j] d_2.
+
+    The model is evaluated in eval mode (BatchNorm with its running statistics, no
+    dropout), as Li et al. do, and returned to its previous mode; the running statistics
+    are not updated.
+
+    >>> net = nn.Linear(1, 1, bias=False)
+    >>> net.weight.data = torch.tensor([[3.0]])
+    >>> d = {"weight": torch.tensor([[1.0]])}
+    >>> loss_along_directions(net, nn.functional.mse_loss, (torch.ones(1, 1), torch.zeros(1, 1)),
+    ...                       [d], [-3.0, 0.0, 1.0])
+    tensor([ 0.,  9., 16.], dtype=torch.float64)
+
+    See the book: 05_cnn.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(directions, Mapping) or not 1 <= len(directions) <= 2:
+        raise ValueError("directions must be a list of one or two dicts name -> tensor")
+    named = dict(model.named_parameters())
+    for i, direction in enumerate(directions):
+        if set(direction) != set(named) or any(
+            direction[k].shape != p.shape for k, p in named.items()
+        ):
+            raise ValueError(f"directions[{i}] must have one tensor per parameter of the model, "
+                             "with the parameter's shape")
+    alphas = torch.as_tensor(alphas, dtype=torch.float64)
+    if alphas.ndim != 1 or alphas.numel() == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D sequence, got shape "
+                         f"{tuple(alphas.shape)}")
+    base = {k: p.detach() for k, p in named.items()}
+    grids = torch.meshgrid(*[alphas] * len(directions), indexing="ij")
+    losses = torch.empty(grids[0].shape, dtype=torch.float64)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for index in itertools.product(*[range(len(alphas))] * len(directions)):
+                params = {k: w + sum(float(g[index]) * d[k].to(w)
+                                     for g, d in zip(grids, directions, strict=True))
+                          for k, w in base.items()}
+                total, count = 0.0, 0
+                for X, y in _batches_of(data):
+                    total += float(loss_fn(functional_call(model, params, (X,)), y)) * len(X)
+                    count += len(X)
+                if count == 0:
+                    raise ValueError("data holds no examples")
+                losses[index] = total / count
+    finally:
+        model.train(was_training)
+    return losses

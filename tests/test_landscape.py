@@ -2,7 +2,7 @@
 
 Hessians are checked against closed forms (quadratics, the saddle x^2 - y^2, the
 two-weight network's origin) and against central finite differences of the
-autograd gradient, in float64.
+autograd gradient, in float64; loss slices against hand-worked linear models.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from torch import nn
 
 from course_lib.landscape import (
     critical_point_kind,
+    filter_normalized_direction,
     flat_loss,
     hessian,
     hessian_eigenvalues,
+    loss_along_directions,
     two_weight_loss,
     two_weight_net,
 )
@@ -139,3 +141,101 @@ def test_validation_names_the_argument():
         flat_loss("net", nn.functional.mse_loss, torch.zeros(1), torch.zeros(1))
     with pytest.raises(ValueError, match="eigenvalues must be a non-empty 1-D"):
         critical_point_kind(torch.zeros(0))
+
+
+def linear(weight, bias=None):
+    """An nn.Linear in float64 with the given weight (and bias, else none)."""
+    weight = torch.tensor(weight, dtype=F64)
+    net = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None).double()
+    net.weight.data = weight
+    if bias is not None:
+        net.bias.data = torch.tensor(bias, dtype=F64)
+    return net
+
+
+def test_filter_normalization_gives_every_filter_the_norm_of_the_model_filter():
+    """Rows of a linear layer and output channels of a convolution are the filters."""
+    net = linear([[3.0, 4.0], [0.0, 0.5], [0.0, 0.0]], bias=[1.0, 2.0, 3.0])
+    d = filter_normalized_direction(net, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(d["weight"].norm(dim=1), torch.tensor([5.0, 0.5, 0.0], dtype=F64))
+    assert torch.equal(d["bias"], torch.zeros(3, dtype=F64))  # Li et al.: biases ignored
+    d_keep = filter_normalized_direction(net, ignore_1d=False)
+    assert torch.equal(d_keep["bias"], net.bias.detach())
+    conv = nn.Conv2d(3, 4, 3).double()
+    d = filter_normalized_direction(conv, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(d["weight"].flatten(1).norm(dim=1),
+                               conv.weight.detach().flatten(1).norm(dim=1))
+    again = filter_normalized_direction(conv, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(d["weight"], again["weight"])  # reproducible with a seeded generator
+
+
+def test_one_dimensional_slice_of_a_linear_model_by_hand():
+    """w = (3, 4), x = (1, 0), y = 0, d = (5, 0): L(alpha) = (3 + 5 alpha)^2."""
+    net = linear([[3.0, 4.0]])
+    data = (torch.tensor([[1.0, 0.0]], dtype=F64), torch.zeros(1, 1, dtype=F64))
+    alphas = [-1.0, -0.6, 0.0, 0.5, 1.0]
+    losses = loss_along_directions(net, nn.functional.mse_loss, data,
+                                   [{"weight": torch.tensor([[5.0, 0.0]], dtype=F64)}], alphas)
+    expected = torch.tensor([(3 + 5 * a) ** 2 for a in alphas], dtype=F64)
+    torch.testing.assert_close(losses, expected, rtol=1e-14, atol=1e-14)
+
+
+def test_two_dimensional_slice_by_hand():
+    """w = (3, 4), x = (1, 1), y = 0, d1 = e1, d2 = e2: L(a, b) = (7 + a + b)^2."""
+    net = linear([[3.0, 4.0]])
+    data = (torch.ones(1, 2, dtype=F64), torch.zeros(1, 1, dtype=F64))
+    e1, e2 = torch.tensor([[1.0, 0.0]], dtype=F64), torch.tensor([[0.0, 1.0]], dtype=F64)
+    alphas = torch.tensor([-2.0, 0.0, 3.0], dtype=F64)
+    losses = loss_along_directions(net, nn.functional.mse_loss, data,
+                                   [{"weight": e1}, {"weight": e2}], alphas)
+    expected = (7 + alphas[:, None] + alphas[None, :]) ** 2
+    torch.testing.assert_close(losses, expected, rtol=1e-14, atol=1e-14)
+
+
+def test_slice_uses_eval_mode_and_leaves_the_model_as_it_was():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)).double()
+    X = torch.randn(32, 3, dtype=F64)
+    y = torch.randint(0, 2, (32,))
+    net.train()(X)  # running statistics that differ from the batch's own
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    d = filter_normalized_direction(net, generator=torch.Generator().manual_seed(0))
+    losses = loss_along_directions(net, nn.functional.cross_entropy, (X, y), [d], [0.0, 0.3])
+    assert net.training
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    net.eval()
+    with torch.no_grad():
+        at_zero = nn.functional.cross_entropy(net(X), y).item()
+    assert losses[0].item() == pytest.approx(at_zero, rel=1e-12)
+    assert losses[1].item() != pytest.approx(at_zero, rel=1e-6)
+
+
+def test_batches_are_averaged_by_their_sizes():
+    net = linear([[0.5, -1.0]], bias=[0.2])
+    X = torch.randn(7, 2, dtype=F64, generator=torch.Generator().manual_seed(0))
+    y = torch.randn(7, 1, dtype=F64, generator=torch.Generator().manual_seed(1))
+    d = {"weight": torch.tensor([[1.0, 1.0]], dtype=F64), "bias": torch.zeros(1, dtype=F64)}
+    whole = loss_along_directions(net, nn.functional.mse_loss, (X, y), [d], [-0.5, 0.0, 0.7])
+    batches = [(X[:3], y[:3]), (X[3:], y[3:])]  # sizes 3 and 4
+    split = loss_along_directions(net, nn.functional.mse_loss, batches, [d], [-0.5, 0.0, 0.7])
+    torch.testing.assert_close(split, whole, rtol=1e-13, atol=1e-15)
+
+
+def test_slice_validation_names_the_argument():
+    net = linear([[3.0, 4.0]])
+    data = (torch.ones(1, 2, dtype=F64), torch.zeros(1, 1, dtype=F64))
+    good = {"weight": torch.ones(1, 2, dtype=F64)}
+    with pytest.raises(ValueError, match="directions must be a list of one or two"):
+        loss_along_directions(net, nn.functional.mse_loss, data, good, [0.0])
+    with pytest.raises(ValueError, match="directions must be a list of one or two"):
+        loss_along_directions(net, nn.functional.mse_loss, data, [good] * 3, [0.0])
+    with pytest.raises(ValueError, match=r"directions\[0\] must have one tensor per parameter"):
+        loss_along_directions(net, nn.functional.mse_loss, data,
+                              [{"weight": torch.ones(2, 2, dtype=F64)}], [0.0])
+    with pytest.raises(ValueError, match="alphas must be a non-empty 1-D"):
+        loss_along_directions(net, nn.functional.mse_loss, data, [good], [])
+    with pytest.raises(ValueError, match="data holds no examples"):
+        loss_along_directions(net, nn.functional.mse_loss, [], [good], [0.0])
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
+        filter_normalized_direction("net")
