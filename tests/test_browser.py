@@ -398,7 +398,7 @@ def test_a_saved_widget_shows_its_rendered_control(visits, browser, base_url):
         control = page.locator(
             ".widget-subarea .jupyter-widgets"
             ":is(.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-checkbox,"
-            " .widget-text, .jupyter-button, .widget-progress)"
+            " .widget-text, .jupyter-button, .widget-hprogress)"
         ).first
         control.wait_for(state="visible", timeout=20_000)
         control.scroll_into_view_if_needed()
