@@ -20,7 +20,6 @@ See the book: 11_generative.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -29,6 +28,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F  # noqa: N812 - PyTorch's own convention
 
 from course_lib.callbacks import Callback, TrainingState
+from course_lib.models import make_mlp
 from course_lib.validation import check_int, check_same_shape, check_tensor
 
 __all__ = [
@@ -143,10 +143,8 @@ def negative_elbo(terms: Tensor, target: Tensor | None = None) -> Tensor:
 
 
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-    return nn.Sequential(*layers[:-1])  # no activation after the last layer
+    """sizes[0] → sizes[1] … → sizes[-1] with ReLU between, no activation at the end."""
+    return make_mlp(sizes[0], sizes[1:-1], sizes[-1])
 
 
 class Autoencoder(nn.Module):
