@@ -28,14 +28,15 @@ See the book: 12_adversarial.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from course_lib.training import TensorBatches, model_device
+# fit's own reading of data (a loader, or tensors cut into batches), so both accept the same
+from course_lib.training import _batches, model_device
 from course_lib.validation import check_int, check_real, check_tensor
 
 __all__ = [
@@ -238,17 +239,6 @@ def pgd(
     return x_adv
 
 
-def _pairs(data: Any, batch_size: int) -> Iterable:
-    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], Tensor):
-        return TensorBatches(data[0], data[1], min(batch_size, len(data[0])), shuffle=False)
-    if isinstance(data, Tensor) or not isinstance(data, Iterable):
-        raise TypeError(
-            "data must be a loader of (X, y) batches or a pair of tensors (X, y), "
-            f"got {type(data).__name__}"
-        )
-    return data
-
-
 def robust_accuracy(
     model: nn.Module,
     data: Any,
@@ -278,7 +268,7 @@ def robust_accuracy(
         raise TypeError(
             f"attack must be callable(model, x, y) or None, got {type(attack).__name__}"
         )
-    batches = _pairs(data, check_int(batch_size, "batch_size", 1))
+    batches = _batches(data, "data", check_int(batch_size, "batch_size", 1), shuffle=False)
     device = model_device(model)
     was_training = model.training
     model.eval()
@@ -331,11 +321,8 @@ class AdversarialBatches:
         if not callable(attack):
             raise TypeError(f"attack must be callable(model, x, y), got {type(attack).__name__}")
         self.fraction = check_real(fraction, "fraction", low=0, high=1)
-        if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], Tensor):
-            if batch_size is None:
-                raise ValueError("data is a pair of tensors (X, y): give batch_size too")
-            data = TensorBatches(data[0], data[1], batch_size, generator=generator)
-        self.data, self.model, self.attack = _pairs(data, 1), model, attack
+        self.data = _batches(data, "data", batch_size, shuffle=True, generator=generator)
+        self.model, self.attack = model, attack
 
     def __len__(self) -> int:
         return len(self.data)
