@@ -31,7 +31,7 @@ import numpy as np
 from IPython import get_ipython
 from IPython.display import display
 
-__all__ = ["MAX_FRAMES", "Explorer", "control_choices"]
+__all__ = ["MAX_FRAMES", "Explorer", "control_choices", "one_at_a_time"]
 
 MAX_FRAMES = 96  # frames of one explorer in the book; past that, one control at a time
 FRAME_DPI = 56
@@ -168,10 +168,7 @@ class Explorer:
         choices = [control_choices(c) for c in controls]
         if np.prod([len(c) for c in choices]) <= MAX_FRAMES:
             return list(itertools.product(*choices))
-        settings = [current]
-        for i, values in enumerate(choices):
-            settings += [(*current[:i], v, *current[i + 1 :]) for v in values if v != current[i]]
-        return settings
+        return one_at_a_time(current, dict(enumerate(choices)))
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -289,6 +286,18 @@ class Explorer:
 
     def _ipython_display_(self) -> None:
         display(self._repr_mimebundle_(), raw=True)
+
+
+def one_at_a_time(base: tuple, choices: dict[int, Sequence]) -> list[tuple]:
+    """``base``, then each control ``i`` of ``choices`` moved alone through its values.
+
+    >>> one_at_a_time((1, "a"), {0: [1, 2, 3], 1: ["a", "b"]})
+    [(1, 'a'), (2, 'a'), (3, 'a'), (1, 'b')]
+    """
+    settings = [base]
+    for i, values in choices.items():
+        settings += [(*base[:i], v, *base[i + 1 :]) for v in values if v != base[i]]
+    return settings
 
 
 def _label(value: Any) -> str:

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from course_lib.plotting import axes_or_new
 from course_lib.schedules import SCHEDULE_NAMES, linear_scaling_rule, schedule_curve
-from course_lib.widgets import Explorer, control_choices
+from course_lib.widgets import Explorer, control_choices, one_at_a_time
 
 __all__ = ["ScheduleExplorer", "plot_schedules"]
 
@@ -161,15 +161,11 @@ class ScheduleExplorer(Explorer):
         settings = []
         for schedule, own in SCHEDULE_NAMES.items():
             base = (schedule, *(self.sliders[name].value for name in names))
-            settings.append(base)
-            for name in ("batch_size", *own):
-                i = 1 + names.index(name)
-                count = 3 if name == "batch_size" else 4
-                settings += [
-                    (*base[:i], v, *base[i + 1 :])
-                    for v in control_choices(controls[i], count=count)
-                    if v != base[i]
-                ]
+            varied = {1 + names.index(name): name for name in ("batch_size", *own)}
+            settings += one_at_a_time(base, {
+                i: control_choices(controls[i], count=3 if name == "batch_size" else 4)
+                for i, name in varied.items()
+            })  # fmt: skip
         return settings
 
     def _update(self, name: str) -> None:
