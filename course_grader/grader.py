@@ -2,10 +2,12 @@
 
 For each notebook: read it (a missing, empty or invalid one scores 0 with the reason),
 rebuild it from the source (``notebook.rebuild``), run the student's cells in a fresh
-sandbox and each test cell in the grader (``trusted``). When the sandbox dies or hangs,
-the items graded before keep their points and the rest score 0 with the reason. The
-result holds the autograded notebook (hidden tests left out) and one ``ItemResult`` per
-graded cell; ``workflow`` writes them to the gradebook and to disk.
+sandbox and each test cell in the grader (``trusted``). When the sandbox dies (or hangs
+and is killed), the cell that killed it records why, and a new kernel, with the cells
+before run again, grades the rest (``restart``): one runaway cell costs its own item, not
+the items after it. Past ``restart.MAX_RESTARTS`` restarts, the rest scores 0 as not run,
+with the reason. The result holds the autograded notebook (hidden tests left out) and
+one ``ItemResult`` per graded cell; ``workflow`` writes them to the gradebook and to disk.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 import nbformat
 
 from course_grader.notebook import graded_items, load, rebuild
-from course_grader.sandbox import Limits, Sandbox, SandboxDied
-from course_grader.trusted import Outcome, TrustedSession, bound_names
+from course_grader.restart import Kernel
+from course_grader.sandbox import Limits, SandboxDied
+from course_grader.trusted import Outcome
 
 MAX_FILE_BYTES = 50 * 2**20
 SKIP = {".ipynb_checkpoints", "__pycache__"}
@@ -178,6 +181,45 @@ def _find_notebook(job: Job, name: str, all_names: list[str], notes: list[str]):
     return student, problem
 
 
+def run_plan(plan, kernel: Kernel, notes: list[str]) -> dict[str, Outcome]:
+    """Run every step of the rebuilt notebook, writing each cell's outputs into it.
+
+    Returns the outcome of each test cell by ``grade_id``. When the kernel dies on a cell,
+    that cell says why and ``kernel.died`` restarts it (``restart``); once it cannot, the
+    test cells after score 0 as not run, each with the reason.
+    """
+    outcomes: dict[str, Outcome] = {}
+    timeout = kernel.limits.cell_timeout
+    for number, step in enumerate(plan.steps):
+        cell = plan.cells[step.index]
+        if kernel.dead is not None:
+            if step.kind == "test":
+                outcomes[step.grade_id] = Outcome(0.0, "not_run", f"not run: {kernel.dead}")
+                cell.outputs = [error_output("NotRun", kernel.dead)]
+            continue
+        try:
+            if step.kind == "test":
+                outcome = kernel.session.run_test(step.source, step.points)
+                outcomes[step.grade_id] = outcome
+                cell.outputs = clean_outputs(outcome.outputs)
+                continue
+            reply, problem = kernel.run(step)
+            cell.outputs = clean_outputs(reply.get("outputs"))
+            if reply.get("status") == "timeout":
+                cell.outputs.append(error_output("Timeout", f"the cell ran over {timeout:.0f} s"))
+                notes.append(f"a cell was interrupted after {timeout:.0f} s")
+            if problem is not None:
+                notes.append(f"grader error in a locked cell: {problem}")
+        except SandboxDied as error:
+            said = kernel.died(error.reason, more=number + 1 < len(plan.steps))
+            where = f"test {step.grade_id}" if step.kind == "test" else "a cell"
+            notes.append(f"while running {where}, {said}")
+            cell.outputs = [*cell.outputs, error_output("KernelDied", said)]
+            if step.kind == "test":
+                outcomes[step.grade_id] = Outcome(0.0, "died", f"during this test, {said}")
+    return outcomes
+
+
 def grade_notebook(job: Job, name: str, all_names: list[str]) -> NotebookResult:
     source = nbformat.read(job.source / f"{name}.ipynb", as_version=4)
     release = nbformat.read(job.release / f"{name}.ipynb", as_version=4)
@@ -187,49 +229,19 @@ def grade_notebook(job: Job, name: str, all_names: list[str]) -> NotebookResult:
         return _ungraded(name, source, release, problem)
     plan = rebuild(source, release, student)
     notes += plan.notes
-    workdir = job.scratch / name / "work"
-    copy_submission(job.submission, workdir, notes)
-    outcomes: dict[str, Outcome] = {}
-    timeout = job.limits.cell_timeout
-    sandbox = Sandbox(workdir, job.limits, slot=job.slot, isolate=job.isolate)
-    dead = None
+
+    def workdir(number: int) -> Path:
+        """Kernel ``number``'s working folder: the submitted files, as submitted."""
+        folder = job.scratch / name / f"work{number}"
+        copy_submission(job.submission, folder, notes if number == 0 else [])
+        return folder
+
+    kernel = Kernel(workdir, job.limits, slot=job.slot, isolate=job.isolate)
     try:
-        sandbox.start()
-        session = TrustedSession(sandbox, timeout)
-    except SandboxDied as error:
-        dead = f"the sandbox did not start: {error.reason}"
-    for step in plan.steps:
-        cell = plan.cells[step.index]
-        if dead is not None:
-            if step.kind == "test":
-                outcomes[step.grade_id] = Outcome(0.0, "not_run", f"not run: {dead}")
-                cell.outputs = [error_output("NotRun", dead)]
-            continue
-        try:
-            if step.kind == "test":
-                outcome = session.run_test(step.source, step.points)
-                outcomes[step.grade_id] = outcome
-                cell.outputs = clean_outputs(outcome.outputs)
-                continue
-            reply = sandbox.request({"op": "run", "source": step.source}, timeout)
-            cell.outputs = clean_outputs(reply.get("outputs"))
-            if reply.get("status") == "timeout":
-                cell.outputs.append(error_output("Timeout", f"the cell ran over {timeout:.0f} s"))
-                notes.append(f"a cell was interrupted after {timeout:.0f} s")
-            if step.kind == "student":
-                session.student_names |= bound_names(step.source)
-            else:
-                session.run_locked(step.source)
-        except SandboxDied as error:
-            dead = error.reason
-            where = f"test {step.grade_id}" if step.kind == "test" else "a cell"
-            notes.append(f"{dead} while running {where}; the items graded before keep their points")
-            cell.outputs = [*cell.outputs, error_output("KernelDied", dead)]
-            if step.kind == "test":
-                outcomes[step.grade_id] = Outcome(0.0, "died", f"during this test, {dead}")
-        except Exception as error:  # a locked cell that fails in the grader: say so, go on
-            notes.append(f"grader error in a locked cell: {type(error).__name__}: {error}")
-    sandbox.close()
+        kernel.start()
+        outcomes = run_plan(plan, kernel, notes)
+    finally:
+        kernel.close()
     items = []
     for gid, kind, points in graded_items(source):
         if kind == "auto":

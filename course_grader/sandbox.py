@@ -231,9 +231,12 @@ class Sandbox:
             start_new_session=True,
         )
         reply = self._receive(time.monotonic() + self.limits.startup_timeout)
+        if reply is None:  # nothing within the start-up time: a sandbox death, not a crash
+            self.kill()
+            raise SandboxDied(f"no answer within {self.limits.startup_timeout:.0f} s of starting")
         if reply.get("status") != "ready":
             self.kill()
-            raise SandboxDied("the sandbox did not start: unexpected first message")
+            raise SandboxDied("unexpected first message")
 
     # --- framing ----------------------------------------------------------------
     def _send(self, message: dict) -> None:

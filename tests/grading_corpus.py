@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_grader.restart import MAX_RESTARTS
+
 ASSIGNMENT = "02_metrics"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 ANSWER_IDS = (
@@ -345,12 +347,27 @@ def _warns(kit: Kit):
     return kit.notebook(q1_confusion_matrix=code)
 
 
-def _in_body(kit: Kit, grade_id: str, statement: str):
-    """The solution of ``grade_id`` with ``statement`` as the first line of its body."""
+def _body_with(kit: Kit, grade_id: str, statement: str) -> str:
+    """The solution of ``grade_id`` with ``statement`` (lines) at the top of its body."""
     lines = kit.answers[grade_id].splitlines()
     body = next(i for i, line in enumerate(lines) if line.strip().endswith('"""') and i > 0)
-    lines.insert(body + 1, "    " + statement)
-    return kit.notebook(**{grade_id: "\n".join(lines)})
+    lines[body + 1 : body + 1] = ["    " + line for line in statement.splitlines()]
+    return "\n".join(lines)
+
+
+def _in_body(kit: Kit, grade_id: str, statement: str):
+    return kit.notebook(**{grade_id: _body_with(kit, grade_id, statement)})
+
+
+OS_EXIT = "import os; os._exit(1)"
+RUNAWAY = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass"
+# one death more than the grader restarts a kernel, and an item left to be not run
+DYING = ANSWER_IDS[: MAX_RESTARTS + 1]
+assert len(DYING) < len(ANSWER_IDS), "chapter 02 has too few items for MAX_RESTARTS"
+
+
+def _exit_in_every_function(kit: Kit):
+    return kit.notebook(**{grade_id: _body_with(kit, grade_id, OS_EXIT) for grade_id in DYING})
 
 
 CASES = [
@@ -478,18 +495,47 @@ CASES = [
     ),
     Case(
         "os_exit",
-        lambda k: _in_body(k, "q3_f1_average", "import os; os._exit(1)"),
-        4,
-        {"q3_tests": "exited with status 1", "q4_tests": "not run", "q5_tests": "not run"},
-        what="os._exit(1) inside f1_average",
+        lambda k: _in_body(k, "q3_f1_average", OS_EXIT),
+        9,
+        {"q3_tests": "exited with status 1", "q4_tests": "passed", "q5_tests": "passed"},
+        notes=("restarted the kernel and went on",),
+        what="os._exit(1) inside f1_average: the kernel is restarted for q4 and q5",
+    ),
+    Case(
+        "os_exit_in_first_function",
+        lambda k: _in_body(k, "q1_confusion_matrix", OS_EXIT),
+        10,
+        {"q1_tests": "exited with status 1", "q2_tests": "passed", "q5_tests": "passed"},
+        notes=("while running test q1_tests",),
+        what="os._exit(1) inside confusion_matrix, the first graded function",
+    ),
+    Case(
+        "os_exit_in_first_cell",
+        lambda k: k.after(k.notebook(), "q1_confusion_matrix", OS_EXIT),
+        10,
+        {"q1_tests": "NameError: name 'confusion_matrix' is not defined", "q2_tests": "passed"},
+        notes=("while running a cell, the kernel exited with status 1",),
+        shown=("restarted the kernel and went on",),
+        what="os._exit(1) at the top of q1's answer cell: the cell dies with its definition",
+    ),
+    Case(
+        "os_exit_in_every_function",
+        _exit_in_every_function,
+        0,
+        {
+            "q1_tests": "restarted the kernel",
+            f"q{len(DYING)}_tests": f"died {len(DYING)} times",
+            "q5_tests": "not run: the kernel exited with status 1",
+        },
+        what=f"os._exit(1) in {len(DYING)} functions: more deaths than the restarts allowed",
     ),
     Case(
         "killed",
         lambda k: _in_body(
             k, "q4_roc_points", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
         ),
-        7,
-        {"q4_tests": "SIGKILL", "q5_tests": "not run"},
+        9,
+        {"q4_tests": "SIGKILL", "q5_tests": "passed"},
         what="the kernel killed by SIGKILL (as by the out-of-memory killer) in roc_points",
     ),
     Case(
@@ -508,14 +554,25 @@ CASES = [
     ),
     Case(
         "ignores_sigint",
-        lambda k: _in_body(
-            k,
-            "q5_average_precision",
-            "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True: pass",
-        ),
+        lambda k: _in_body(k, "q5_average_precision", RUNAWAY),
         10,
         {"q5_tests": "ignored the interrupt"},
-        what="ignores SIGINT, then loops forever in average_precision",
+        what="ignores SIGINT, then loops forever in average_precision (the last item)",
+    ),
+    Case(
+        "ignores_sigint_in_first_function",
+        lambda k: _in_body(k, "q1_confusion_matrix", RUNAWAY),
+        10,
+        {"q1_tests": "ignored the interrupt", "q2_tests": "passed", "q5_tests": "passed"},
+        what="ignores SIGINT, then loops forever in confusion_matrix, the first graded function",
+    ),
+    Case(
+        "ignores_sigint_in_first_cell",
+        lambda k: k.after(k.notebook(), "q1_confusion_matrix", RUNAWAY),
+        10,
+        {"q1_tests": "NameError: name 'confusion_matrix' is not defined", "q2_tests": "passed"},
+        notes=("ignored the interrupt, so it was killed; the grader restarted the kernel",),
+        what="ignores SIGINT, then loops forever at the top of q1's answer cell",
     ),
     Case(
         "fork_bomb",
