@@ -3,6 +3,7 @@
     course release 02_metrics                  exercises/ from solutions/ (nbgrader)
     course collect 02_metrics submissions.zip  an LMS download, or a folder per student
     course autograde 02_metrics --jobs 2       sandboxed grading into the gradebook
+    course autograde 02_metrics --cluster URL  the same on Dask workers (tcp://host:8786)
     course feedback 02_metrics                 feedback pages, without hidden tests
     course export --to grades.csv              one row per student and assignment
     course grade 02_metrics submissions.zip    collect + autograde + feedback + export
@@ -91,6 +92,7 @@ def _autograde(course: Course, args) -> list[SubmissionResult]:
             args.assignment,
             students=students,
             jobs=args.jobs,
+            cluster=args.cluster,
             limits=limits,
             isolate=not args.unsafe_no_sandbox,
             progress=advance,
@@ -119,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
             help="run student code without bubblewrap (trusted students only)",
         )
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        sub.add_argument(
+            "--cluster",
+            metavar="tcp://HOST:8786",
+            help="grade on the workers of this Dask scheduler instead of --jobs local "
+            "processes (see the instructor guide: workers need the course environment)",
+        )
 
     sub = commands.add_parser("release", help="generate exercises/<assignment> from solutions/")
     sub.add_argument("assignment")

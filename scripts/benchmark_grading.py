@@ -8,15 +8,23 @@ after another, as nbgrader does) and the other with `course autograde --jobs J`
 
 Usage: .venv/bin/python scripts/benchmark_grading.py [--n 50] [--jobs 2]
 Exits non-zero when a score differs or `course` is slower.
+
+With ``--cluster-workers 1,2`` it measures `course autograde --cluster` instead: N copies
+of the solution graded on a Dask scheduler and W single-threaded workers started on this
+machine, for each W, then locally with `--jobs` for reference; submissions per minute,
+and every grade compared.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -139,14 +147,121 @@ def run_benchmark(n: int, jobs: int, workdir: Path, assignment: str = "02_metric
     }
 
 
+@contextlib.contextmanager
+def dask_cluster(workers: int, folder: Path):
+    """A Dask scheduler and ``workers`` one-thread worker processes on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    common = ["--no-dashboard", "--host", "127.0.0.1"]
+    argvs = [
+        [dask, "scheduler", "--port", str(port), *common],
+        [dask, "worker", address, "--nthreads", "1", "--nworkers", str(workers), *common],
+    ]
+    argvs[1] += ["--local-directory", str(folder), "--preload", "course_grader.cluster"]
+    processes = [
+        subprocess.Popen(
+            argv,
+            cwd=folder,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for argv in argvs
+    ]
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=300)
+        yield address
+    finally:
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def run_cluster_benchmark(
+    n: int, worker_counts: list[int], jobs: int, workdir: Path, assignment: str = "02_metrics"
+) -> dict:
+    """Grade ``n`` copies of the solution on 1, 2, ... Dask workers, then locally."""
+    template = workdir / "template"
+    template.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", template)
+    shutil.copytree(ROOT / "solutions" / assignment, template / "solutions" / assignment)
+    cli = [sys.executable, "-m", "course_grader.cli", "--root"]
+    _run([*cli, str(template), "release", assignment], template)
+    for path in sorted((template / "solutions" / assignment).glob("*.ipynb")):
+        source = nbformat.read(path, as_version=4)
+        release = nbformat.read(template / "exercises" / assignment / path.name, as_version=4)
+        solved = nbformat.from_dict(json.loads(json.dumps(release)))
+        answers = _answers(source)
+        for cell in solved.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            cell.source = answers.get(grade_id, cell.source)
+        for k in range(n):
+            folder = template / "submitted" / f"student{k:03d}" / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(solved, folder / path.name)
+    runs, grades = {}, {}
+    for label in [*[f"cluster-{w}" for w in worker_counts], f"local-jobs-{jobs}"]:
+        course = workdir / label
+        shutil.copytree(template, course)
+        grade = [*cli, str(course), "autograde", assignment, "--quiet"]
+        if label.startswith("cluster"):
+            workers = int(label.split("-")[1])
+            (workdir / f"{label}-dask").mkdir()
+            with dask_cluster(workers, workdir / f"{label}-dask") as address:
+                seconds = _run([*grade, "--cluster", address], course)
+        else:
+            seconds = _run([*grade, "--jobs", str(jobs)], course)
+        runs[label] = {"seconds": seconds, "per_minute": 60 * n / seconds}
+        grades[label] = _grades(course, assignment)
+    first = next(iter(grades.values()))
+    return {
+        "submissions": n,
+        "runs": runs,
+        "grades_compared": len(first),
+        "identical": all(g == first for g in grades.values()) and len(first) > 0,
+    }
+
+
+def cluster_main(args) -> int:
+    counts = [int(w) for w in args.cluster_workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="benchmark-cluster-") as folder:
+        result = run_cluster_benchmark(args.n, counts, args.jobs, Path(folder), args.assignment)
+    print(f"{args.n} copies of the solution of {args.assignment}, {os.cpu_count()} CPUs")
+    for label, run in result["runs"].items():
+        print(f"  {label:<14} {run['seconds']:7.1f} s  {run['per_minute']:6.1f} submissions/min")
+    print(
+        f"  {result['grades_compared']} grades per run compared: "
+        f"{'identical' if result['identical'] else 'DIFFERENT'}"
+    )
+    return 0 if result["identical"] else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=50, help="submissions to generate (50)")
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--assignment", default="02_metrics")
+    parser.add_argument(
+        "--cluster-workers", help="time `--cluster` with these worker counts instead (1,2)"
+    )
     args = parser.parse_args()
     if args.n < 1 or args.jobs < 1:
         parser.error("--n and --jobs must be at least 1")
+    if args.cluster_workers:
+        return cluster_main(args)
     with tempfile.TemporaryDirectory(prefix="benchmark-grading-") as folder:
         result = run_benchmark(args.n, args.jobs, Path(folder), args.assignment)
     plain, ours = result["plain_seconds_per_submission"], result["course_seconds_per_submission"]
