@@ -26,10 +26,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Feedback pages never show hidden tests: course_grader.feedback strips them (and the
 # traceback lines that quote them) from the autograded notebooks of plain `nbgrader autograde`;
-# `course autograde` never writes them in the first place.
+# `course autograde` never writes them in the first place. Its "Autograder report" table gets
+# the scores and comments entered in the formgrader since autograding (RefreshReport).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "course_grader.feedback.HideHiddenTests",
+    "course_grader.feedback.RefreshReport",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

@@ -1,10 +1,16 @@
-"""Feedback pages without hidden tests, for plain ``nbgrader generate_feedback`` too.
+"""Feedback pages without hidden tests and with the manual grades, for plain
+``nbgrader generate_feedback`` too.
 
 ``course autograde`` never writes hidden tests into ``autograded/``. Plain
 ``nbgrader autograde`` does: its test cells keep their hidden part, and a failing hidden
 check's traceback quotes its lines. ``nbgrader_config.py`` adds ``HideHiddenTests`` to
 ``GenerateFeedback``'s preprocessors, so that either way the page a student gets shows the
 visible checks and the failure message, never the hidden code.
+
+The "Autograder report" table at the top of each autograded notebook is written at
+autograde time, when a written answer still says "to be graded". ``RefreshReport``, also in
+``GenerateFeedback``'s preprocessors, rewrites the rows of the items the instructor graded in
+the formgrader with the gradebook's score and comment (``course_grader.manual``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
+
+from course_grader.manual import read_marks, report_row
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN = re.compile(r"[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?END HIDDEN TESTS[^\n]*\n?", re.S)
@@ -57,3 +65,46 @@ class HideHiddenTests(Preprocessor):
             elif "text" in output:
                 output["text"] = scrub(output["text"], hidden)
         return cell, resources
+
+
+# A row of the "Autograder report" table: | grade_id | score / max | reason |
+REPORT_ROW = re.compile(
+    r"^\| (?P<id>[^|]+?) \| (?P<score>[^|]*) / (?P<max>[^|]+?) \| (?P<why>.*) \|$"
+)
+
+
+class RefreshReport(Preprocessor):
+    """Rewrite the "Autograder report" rows of the items graded by hand, from the gradebook."""
+
+    enabled = Bool(True, help="on by default: nbconvert's preprocessors are off").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        reports = [c for c in nb.cells if c.get("metadata", {}).get("autograder_report")]
+        info = resources.get("nbgrader", {})
+        if not reports or "db_url" not in info:
+            return nb, resources
+        kinds = {}
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade"):
+                kinds[meta.get("grade_id")] = "manual" if meta.get("solution") else "auto"
+        with Gradebook(info["db_url"]) as gradebook:  # as nbgrader's GetGrades opens it
+            marks, _ = read_marks(gradebook, info["assignment"], info["student"], info["notebook"])
+        for cell in reports:
+            cell.source = "\n".join(
+                self._row(line, marks, kinds) for line in cell.source.split("\n")
+            )
+        return nb, resources
+
+    @staticmethod
+    def _row(line: str, marks, kinds) -> str:
+        match = REPORT_ROW.match(line)
+        mark = marks.get(match["id"]) if match else None
+        if mark is None or not mark.by_hand:
+            return line
+        why = match["why"].replace("\\|", "|")
+        return report_row(
+            match["id"], kinds.get(match["id"], "auto"), mark, float(match["max"]), why
+        )

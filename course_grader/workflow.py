@@ -37,6 +37,7 @@ from course_grader.grader import (
     copy_submission,
     grade,
 )
+from course_grader.manual import refresh_rows
 from course_grader.notebook import graded_items, nbgrader_meta
 from course_grader.sandbox import Limits, sandbox_problem
 
@@ -74,8 +75,13 @@ def autograde(
     limits: Limits | None = None,
     isolate: bool = True,
     progress: Callable[[SubmissionResult], None] | None = None,
+    cluster: str | None = None,
 ) -> list[SubmissionResult]:
-    """Grade every submission; each result reaches the gradebook as soon as it is ready."""
+    """Grade every submission; each result reaches the gradebook as soon as it is ready.
+
+    ``cluster`` (``tcp://host:8786``) grades on that Dask scheduler's workers instead of
+    ``jobs`` local processes (``course_grader.cluster``); the sandbox is checked there.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     course.check_assignment(assignment)
@@ -88,7 +94,7 @@ def autograde(
             raise WorkflowError(
                 f"{assignment} is not in the gradebook: run `course release {assignment}`"
             ) from None
-    problem = sandbox_problem() if isolate else None
+    problem = sandbox_problem() if isolate and cluster is None else None
     if problem:
         raise WorkflowError(
             f"student code needs the sandbox, and {problem}; or pass --unsafe-no-sandbox on "
@@ -116,7 +122,11 @@ def autograde(
     ]
     results = []
     try:
-        if jobs <= 1:
+        if cluster is not None:
+            from course_grader.cluster import grade_on_cluster
+
+            results += grade_on_cluster(course, work, cluster, progress)
+        elif jobs <= 1:
             for job in work:
                 results.append(_finish(course, _grade_safely(job), progress))
         else:
@@ -232,7 +242,9 @@ def write_autograded(course: Course, result: SubmissionResult) -> None:
 
 
 def write_reports(course: Course, assignment: str, results: list[SubmissionResult]) -> Path:
-    """``reports/<assignment>/results.json`` and ``items.csv``, merged with earlier runs."""
+    """``reports/<assignment>/results.json`` and ``items.csv``, merged with earlier runs and
+    brought up to date with the gradebook's manual scores and comments (the formgrader's):
+    ``write_reports(course, assignment, [])`` only refreshes them."""
     folder = course.root / "reports" / assignment
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "results.json"
@@ -256,11 +268,22 @@ def write_reports(course: Course, assignment: str, results: list[SubmissionResul
             ],
         }
     rows = [merged[s] for s in sorted(merged)]
+    refresh_rows(course.db_url, course.course_id, assignment, rows)
     path.write_text(json.dumps(rows, indent=1))
     with open(folder / "items.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["student", "notebook", "item", "kind", "score", "max_points", "status", "reason"]
+            [
+                "student",
+                "notebook",
+                "item",
+                "kind",
+                "score",
+                "max_points",
+                "status",
+                "reason",
+                "comment",
+            ]
         )
         for row in rows:
             for nb in row["notebooks"]:
@@ -275,6 +298,7 @@ def write_reports(course: Course, assignment: str, results: list[SubmissionResul
                             item["max_points"],
                             item["status"],
                             item["reason"],
+                            item.get("comment") or "",
                         ]
                     )
     return path
@@ -296,9 +320,15 @@ def hidden_test_lines(course: Course, assignment: str) -> set[str]:
 
 
 def feedback(course: Course, assignment: str) -> list[Path]:
-    """``nbgrader generate_feedback``; then check that no hidden test reached a page."""
+    """``nbgrader generate_feedback``; then check that no hidden test reached a page.
+
+    The pages show the formgrader's scores and comments (``feedback.RefreshReport``), and
+    ``reports/<assignment>/`` is brought up to date with them too.
+    """
     course.check_assignment(assignment)
     course.nbgrader("generate_feedback", assignment, "--force")
+    if (course.root / "reports" / assignment / "results.json").exists():
+        write_reports(course, assignment, [])
     pages = sorted(course.path("feedback").glob(f"*/{assignment}/*.html"))
     hidden = hidden_test_lines(course, assignment)
     for page in pages:
@@ -310,7 +340,11 @@ def feedback(course: Course, assignment: str) -> list[Path]:
 
 
 def export(course: Course, to: Path | None = None) -> Path:
-    """``nbgrader export``: one CSV row per student and assignment."""
+    """``nbgrader export``: one CSV row per student and assignment, manual scores included;
+    every ``reports/<assignment>/`` is brought up to date with them too."""
     to = Path(to or course.root / "grades.csv").resolve()
     course.nbgrader("export", f"--to={to}")
+    for assignment in course.assignments():
+        if (course.root / "reports" / assignment / "results.json").exists():
+            write_reports(course, assignment, [])
     return to
