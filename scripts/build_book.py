@@ -1,12 +1,14 @@
-"""Build the book: execute the notebooks that changed, in parallel, then `jupyter-book build`.
+"""Build the book: execute the notebooks that changed, in parallel, then render every language.
 
 Each book notebook is executed once per change, never twice:
 
 1. The notebooks of _toc.yml's `book/` pages whose code changed (or never ran) are executed
    here, several at a time, into the same jupyter-cache database that Jupyter Book reads
    (`_build/.jupyter_cache`, `execute_notebooks: cache` in _config.yml).
-2. `jupyter-book build . --warningiserror --keep-going` then finds every notebook in the
-   cache and executes nothing: it only renders.
+2. `scripts/render_book.py` (what `jupyter-book build . --warningiserror --keep-going` does,
+   into `_build/html/<lang>/`) then finds every notebook in the cache and executes nothing:
+   it renders the English book into `_build/html/en/`, then each translation (Spanish,
+   `_build/html/es/`, from `locales/es/`) from the same executed notebooks.
 3. Each notebook's recorded execution time goes to `_build/notebook-times.json` and `.md`,
    the build's log and exit status to `_build/book-build.log` and `_build/book-build.json`:
    the tests (tests/test_book.py, tests/test_browser.py) check that build, they do not make
@@ -231,37 +233,40 @@ def write_times(rows: dict, jobs: int) -> None:
 
 
 def build(strict: bool) -> int:
-    """`jupyter-book build`, its log and exit status recorded for the tests."""
+    """Render every language (scripts/render_book.py), logs and exit status recorded for the
+    tests: English into _build/html/en/, then each translation into _build/html/<lang>/."""
+    from render_book import LANGUAGES
+
+    fresh = strict or not previous_build_clean()
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]
-    if strict or not previous_build_clean():
-        command.append("--all")  # Sphinx's fresh environment: every page read again
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    print("book:", " ".join(command[1:]), flush=True)
-    start = time.perf_counter()
-    with LOG.open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for line in process.stdout:
-            log.write(line)
-            if "WARNING" in line or "ERROR" in line or "Traceback" in line:
-                print(line, end="", flush=True)
-        returncode = process.wait()
-    seconds = time.perf_counter() - start
-    RECORD.write_text(
-        json.dumps(
-            {
-                "returncode": returncode,
-                "fresh": "--all" in command,
-                "seconds": round(seconds, 1),
-                "command": command[1:],
-            },
-            indent=1,
-        )
-        + "\n"
-    )
-    return returncode
+    record: dict = {"returncode": 0, "fresh": fresh, "seconds": 0.0, "languages": {}}
+    for language in LANGUAGES:
+        command = [sys.executable, str(ROOT / "scripts" / "render_book.py"), language]
+        command += ["--all"] if fresh else []  # Sphinx's fresh environment: every page read
+        log_path = LOG if language == "en" else LOG.with_name(f"book-build-{language}.log")
+        print(f"book ({language}): render_book.py {' '.join(command[2:])}", flush=True)
+        start = time.perf_counter()
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for line in process.stdout:
+                log.write(line)
+                if "WARNING" in line or "ERROR" in line or "Traceback" in line:
+                    print(line, end="", flush=True)
+            returncode = process.wait()
+        seconds = round(time.perf_counter() - start, 1)
+        record["languages"][language] = {
+            "returncode": returncode, "seconds": seconds, "log": log_path.name,
+            "command": command[1:],
+        }
+        record["returncode"] = record["returncode"] or returncode
+        record["seconds"] += seconds
+        record.setdefault("command", command[1:])
+    RECORD.write_text(json.dumps(record, indent=1) + "\n")
+    return record["returncode"]
 
 
 def previous_build_clean() -> bool:
@@ -269,7 +274,7 @@ def previous_build_clean() -> bool:
     try:
         return (
             json.loads(RECORD.read_text())["returncode"] == 0
-            and (BUILD / "html" / "index.html").is_file()
+            and (BUILD / "html" / "en" / "index.html").is_file()
         )
     except (OSError, ValueError, KeyError):
         return False
@@ -316,7 +321,7 @@ def main() -> int:
         print(f"\nThe book build failed (exit {returncode}); its log: {LOG.relative_to(ROOT)}")
         return returncode
     print(
-        f"The book is in _build/html/index.html ({total:.0f} s); notebook times: "
+        f"The book is in _build/html/index.html (en/ and es/, {total:.0f} s); notebook times: "
         "_build/notebook-times.md"
     )
     return 0

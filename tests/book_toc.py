@@ -17,3 +17,10 @@ _spec.loader.exec_module(build_book)
 
 # Every `file:` of _toc.yml, the root first, in reading order (no suffix).
 toc_files = build_book.toc_files
+
+_spec = importlib.util.spec_from_file_location("render_book", ROOT / "scripts" / "render_book.py")
+render_book = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(render_book)
+
+# The editions, English first: the site is _build/html/<code>/ for each.
+LANGUAGES = render_book.LANGUAGES

@@ -41,11 +41,13 @@ BUILD = ROOT / "_build"
 
 @dataclass(frozen=True)
 class BookBuild:
-    """A finished `jupyter-book build`: the HTML folder, the build's log and its exit status."""
+    """A finished book build: the English HTML folder, the site holding every edition, the
+    English build's log and the exit status of all of them (`scripts/build_book.py`)."""
 
     root: Path  # the repository that was built
-    html: Path  # root / "_build" / "html"
+    html: Path  # root / "_build" / "html" / "en": the English edition
     result: subprocess.CompletedProcess
+    site: Path = BUILD / "html"  # index.html, en/, es/
 
 
 def _build_is_current() -> bool:
@@ -86,7 +88,7 @@ def book_build() -> BookBuild:
     record = BUILD / "book-build.json"
     log = (BUILD / "book-build.log").read_text() if (BUILD / "book-build.log").is_file() else ""
     if not record.is_file():  # a notebook failed: the build did not get to Sphinx
-        return BookBuild(ROOT, BUILD / "html", subprocess.CompletedProcess([], 1, log, ""))
+        return BookBuild(ROOT, BUILD / "html" / "en", subprocess.CompletedProcess([], 1, log, ""))
     status = json.loads(record.read_text())
     result = subprocess.CompletedProcess(status["command"], status["returncode"], log, "")
-    return BookBuild(root=ROOT, html=BUILD / "html", result=result)
+    return BookBuild(root=ROOT, html=BUILD / "html" / "en", result=result)

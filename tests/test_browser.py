@@ -1,15 +1,18 @@
 """Does the built book work in a real browser with no network but the book itself?
 
 Headless Chromium (Debian's `chromium`, driven by Playwright) opens every page of the table
-of contents, served from `_build/html` on 127.0.0.1, with every request to any other host
-blocked and recorded. Questions answered for each page:
+of contents, in every edition (English `en/`, Spanish `es/`), served from `_build/html` on
+127.0.0.1, with every request to any other host blocked and recorded. Questions answered for
+each page:
 - Was a request to another host attempted? (must not be: the book is read offline)
 - Did the page log a console error, throw, or get an error status for one of its files?
 - Did every image load (non-zero natural width)?
 - On a page with formulas, did MathJax turn every one into rendered math, without a TeX error?
 - On a page with saved widgets, did the widgets HTML manager render each of them?
-And for the book as a whole: does search find a term of the metrics chapter, does the exercise
-download link give a valid notebook, does a saved widget show its control?
+- Does its language menu link to the same page in the other edition?
+And for the book as a whole: does search find a term of the metrics chapter (in English and
+in Spanish), does the exercise download link give a valid notebook, does a saved widget show
+its control, does every explorer's player work in both editions?
 
 Screenshots of the landing page and of a chapter page, and a JSON report (pages checked,
 requests blocked, time taken), are written to `_build/browser/` of the repository.
@@ -34,13 +37,16 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from book_toc import toc_files
+from book_toc import LANGUAGES, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "browser"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-# Every page of the table of contents, plus the two pages Sphinx generates.
-PAGES = [*toc_files(), "genindex", "search"]
+# Every page of the table of contents, plus the two pages Sphinx generates, in each edition.
+PAGES = [
+    f"{language}/{page}" for language in LANGUAGES for page in [*toc_files(), "genindex", "search"]
+]
+ENGLISH = next(iter(LANGUAGES))
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
 # (under `make test`'s pytest-xdist, --dist loadscope, the module runs on one worker, so one
@@ -65,6 +71,7 @@ class Visit:
     mathjax_loaded: bool = False
     widgets: int = 0
     widgets_rendered: int = 0
+    other_languages: list[str] = field(default_factory=list)  # the language menu's links
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -84,7 +91,7 @@ def site_html(request) -> Path:
     log = build.result.stdout + build.result.stderr
     # A build that only warned still made its pages: check them (test_book fails on warnings).
     assert (build.html / "index.html").is_file(), f"the book did not build:\n{log[-4000:]}"
-    return build.html
+    return build.site
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +241,9 @@ def _visit(offline: OfflineContext, page_name: str) -> Visit:
                 pass
             widgets = page.evaluate(WIDGETS_JS)
         page.wait_for_load_state("networkidle")
+        languages = page.eval_on_selector_all(
+            ".dropdown-language-buttons .dropdown-menu a", "links => links.map(a => a.href)"
+        )
     finally:
         seconds = time.perf_counter() - start
         page.close()
@@ -251,6 +261,7 @@ def _visit(offline: OfflineContext, page_name: str) -> Visit:
         mathjax_loaded=math["loaded"],
         widgets=widgets["total"],
         widgets_rendered=widgets["rendered"],
+        other_languages=[url.removeprefix(offline.base_url) for url in languages],
     )
 
 
@@ -263,7 +274,7 @@ def visits(browser, base_url) -> dict[str, Visit]:
     try:
         results = {name: _visit(offline, name) for name in PAGES}
         page = offline.new_page({"console": [], "http": []})
-        page.goto(base_url, wait_until="load")  # index.html forwards to the first page
+        page.goto(base_url, wait_until="load")  # index.html forwards to en/, to the first page
         page.wait_for_url(f"**/{toc_files()[0]}.html")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=ARTIFACTS / "landing.png")
@@ -277,6 +288,14 @@ def visits(browser, base_url) -> dict[str, Visit]:
             " if (m) window.scrollTo(0, m.getBoundingClientRect().top + window.scrollY - 300); }"
         )
         page.screenshot(path=ARTIFACTS / "chapter.png")
+        # the same page in Spanish, its language menu open
+        page.goto(base_url + chapter.replace(f"{ENGLISH}/", "es/", 1) + ".html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.click(".dropdown-language-buttons button.dropdown-toggle")
+        page.locator(".dropdown-language-buttons .dropdown-menu a").first.wait_for(
+            state="visible", timeout=10_000
+        )
+        page.screenshot(path=ARTIFACTS / "chapter-es.png")
         page.close()
     finally:
         offline.close()
@@ -284,7 +303,7 @@ def visits(browser, base_url) -> dict[str, Visit]:
         "pages_checked": len(results),
         "external_requests": sum(len(v.external_requests) for v in results.values()),
         "seconds": round(time.perf_counter() - start, 1),
-        "screenshots": ["landing.png", "chapter.png"],
+        "screenshots": ["landing.png", "chapter.png", "chapter-es.png"],
         "chapter_screenshot_page": chapter,
         "pages": [asdict(v) for v in results.values()],
     }
@@ -298,7 +317,7 @@ def visits(browser, base_url) -> dict[str, Visit]:
 
 def _chapter_page_for_screenshot(results: dict[str, Visit]) -> str:
     """A chapter page that shows formulas, a figure and a widget if there is one."""
-    chapters = [v for v in results.values() if v.page.startswith("book/0")]
+    chapters = [v for v in results.values() if v.page.startswith(f"{ENGLISH}/book/0")]
     for wanted in (lambda v: v.widgets and v.formulas and v.images, lambda v: v.formulas):
         for visit in chapters:
             if wanted(visit):
@@ -330,6 +349,12 @@ def test_page_works_offline(visits, page_name):
         f"{page_name}: {visit.widgets - visit.widgets_rendered} of {visit.widgets} saved "
         "widgets were not rendered"
     )
+    language, page = page_name.split("/", 1)
+    others = {f"{code}/{page}.html" for code in LANGUAGES if code != language}
+    assert set(visit.other_languages) == others, (
+        f"{page_name}: the language menu links to {visit.other_languages}, not {others}"
+    )
+    assert all(other.removesuffix(".html") in visits for other in others)
 
 
 def test_the_book_has_formulas_and_widgets_to_check(visits):
@@ -339,19 +364,23 @@ def test_the_book_has_formulas_and_widgets_to_check(visits):
     assert sum(v.images for v in visits.values()) > len(PAGES)
 
 
-def test_search_finds_a_term_of_the_metrics_chapter(browser, base_url):
+@pytest.mark.parametrize(
+    ("language", "term"), [("en", "specificity"), ("es", "especificidad")]
+)
+def test_search_finds_a_term_of_the_metrics_chapter(browser, base_url, language, term):
+    """Does each edition's search (its own index, in its own language) find the chapter?"""
     offline = OfflineContext(browser, base_url)
     log = {"console": [], "http": []}
     try:
         page = offline.new_page(log)
-        page.goto(base_url + "search.html?q=specificity", wait_until="load")
+        page.goto(base_url + f"{language}/search.html?q={term}", wait_until="load")
         page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
         hits = page.eval_on_selector_all(
             "#search-results ul.search li a", "links => links.map(a => a.href)"
         )
     finally:
         offline.close()
-    assert any("/book/02_metrics/" in hit for hit in hits), f"no metrics page in {hits}"
+    assert any(f"/{language}/book/02_metrics/" in hit for hit in hits), f"no page in {hits}"
     assert not offline.blocked and not log["console"], (offline.blocked, log["console"])
 
 
@@ -362,14 +391,14 @@ def test_exercise_download_link_gives_a_valid_notebook(browser, base_url, tmp_pa
     offline = OfflineContext(browser, base_url)
     try:
         page = offline.new_page({"console": [], "http": []})
-        page.goto(base_url + f"{chapter_index}.html", wait_until="load")
+        page.goto(base_url + f"{ENGLISH}/{chapter_index}.html", wait_until="load")
         link = page.locator(f'a.download[href$="/{Path(exercise).name}.ipynb"]').first
         with page.expect_download() as download_info:
             link.click()
         saved = tmp_path / download_info.value.suggested_filename
         download_info.value.save_as(saved)
         # the page's own header button offers the same notebook as the page's source
-        page.goto(base_url + f"{exercise}.html", wait_until="load")
+        page.goto(base_url + f"{ENGLISH}/{exercise}.html", wait_until="load")
         source_href = page.eval_on_selector(
             'a.btn-download-source-button[href$=".ipynb"]', "a => a.href"
         )
@@ -459,7 +488,7 @@ def test_explorers_work_in_the_book_without_a_kernel(site_html, browser, base_ur
 def test_header_menus_show_launch_and_download_links(browser, base_url):
     """On a notebook page, the launch menu lists Binder, Colab and JupyterHub, and the
     download menu the notebook and a PDF."""
-    page_name = next(
+    page_name = ENGLISH + "/" + next(
         f for f in toc_files() if f.startswith("book/") and (ROOT / f"{f}.ipynb").exists()
     )
     offline = OfflineContext(browser, base_url)
