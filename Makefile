@@ -13,15 +13,17 @@ JOBS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
 .PHONY: help setup system-packages system-packages-book book test test-fast nbval lab kernel \
-	exercises benchmark lint clean
+	formgrader exercises po benchmark lint clean
 
 help:
 	@echo "make book       build the HTML book into _build/html/ (sets up .venv/ if needed)"
 	@echo "make test       build the book (cached), then run every test, $(JOBS) at a time"
-	@echo "make lab        open the course in JupyterLab with the project's kernel"
+	@echo "make lab        open the course in JupyterLab as a student sees it (MyST, Validate)"
+	@echo "make formgrader the instructor's JupyterLab: the same, plus nbgrader's formgrader"
 	@echo "make test-fast  the tests without the slow ones (grading, book, browser)"
 	@echo "make nbval NB=book/05_cnn/01_convolution.ipynb   run one notebook under nbval"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make po         update the Spanish edition's catalogs (locales/es/) from the English"
 	@echo "make benchmark  time every notebook (flags any over 60 s) and the autograder"
 	@echo "make lint       ruff on course_lib/, tests/ and scripts/"
 
@@ -104,18 +106,32 @@ nbval: $(VENV)/.installed
 
 # A student's local start: the project's environment as a Jupyter kernel named
 # "course (.venv)" (in the user's Jupyter folder, so VS Code and other Jupyters list it too),
-# then JupyterLab on the course folder.
+# then JupyterLab on the course folder through scripts/lab.py, with the student's
+# configuration from jupyter-config/: MyST rendered as in the book (jupyterlab-myst and the
+# course-glue extension for glued numbers), nbgrader's Validate button and none of its
+# instructor tools, no news pop-up. The notebooks name the kernel "Python 3", which in this
+# JupyterLab is the same environment. tests/test_jupyterlab.py starts the same script.
 KERNEL_NAME := course
 kernel:
 	$(BIN)/python -m ipykernel install --user --name $(KERNEL_NAME) --display-name "course (.venv)"
 
 lab: $(VENV)/.installed kernel
-	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.default_url=/lab/tree/book/preface.md
+	$(BIN)/python scripts/lab.py
+
+# The instructor's JupyterLab: the student's, plus the Nbgrader menu, the formgrader and
+# Create Assignment (jupyter-config/instructor/).
+formgrader: $(VENV)/.installed kernel
+	$(BIN)/python scripts/lab.py --instructor
 
 exercises: $(VENV)/.installed
 	@for a in $(ASSIGNMENTS); do \
 		$(BIN)/nbgrader generate_assignment $$a --force || exit 1; \
 	done
+
+# The Spanish edition's catalogs, after English prose changed: new messages arrive
+# untranslated, changed ones fuzzy beside the previous English (scripts/i18n.py, CONTRIBUTING.md).
+po: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py extract
 
 # Timings live here, not in the tests (a timed test fails on a busy machine): every notebook
 # alone in a fresh kernel, flagged over 60 s, then the autograder against plain nbgrader.

@@ -5,6 +5,9 @@ Questions answered here:
   dependencies (or their own dependencies), never from the ``[book]``, ``[instructor]``
   or ``[dev]`` extras?
 - Is the instructor's grader kept out of ``course_lib``, so that students never need it?
+- Does the base install bring what the student's JupyterLab needs (the MyST renderer, and
+  nbgrader for the Validate button), and does a regular install carry the student's
+  JupyterLab configuration (jupyter-config/) into the environment?
 
 The installed distributions' metadata is the source of truth: the base requirements of
 ``course_lib`` are followed transitively, and every imported top-level module must
@@ -17,6 +20,7 @@ import ast
 import importlib.metadata as metadata
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -87,7 +91,11 @@ def test_every_notebook_and_course_lib_import_comes_from_the_base_install():
     assert not outside, f"needs more than the base install: {outside}"
 
 
-@pytest.mark.parametrize("module", ["nbgrader", "jupyter_book", "psycopg", "pytest", "playwright"])
+# nbgrader is in the base install (the student's Validate button); its instructor tools are
+# switched off by jupyter-config/student/. The grader's own tools stay in [instructor].
+@pytest.mark.parametrize(
+    "module", ["jupyter_book", "psycopg", "distributed", "pytest", "playwright", "hypothesis"]
+)
 def test_no_instructor_or_test_tool_is_in_the_base_install(module):
     """The extras stay extras: a base install must not pull them in through a dependency."""
     owners = metadata.packages_distributions().get(module, [])
@@ -98,3 +106,43 @@ def test_no_instructor_or_test_tool_is_in_the_base_install(module):
 def test_course_lib_never_imports_the_grader():
     for path in (ROOT / "course_lib").rglob("*.py"):
         assert "course_grader" not in imported_modules(path.read_text()), path
+
+
+@pytest.mark.parametrize("module", ["jupyterlab", "jupyterlab_myst", "nbgrader", "ipywidgets"])
+def test_the_students_jupyterlab_comes_with_the_base_install(module):
+    """JupyterLab, its MyST renderer, nbgrader (Validate) and the explorers' widgets."""
+    owners = metadata.packages_distributions().get(module, [])
+    assert {d.lower().replace("_", "-") for d in owners} & base_closure(), module
+
+
+def test_a_regular_install_carries_the_students_jupyterlab_configuration():
+    """pyproject's data-files put every file of the student's lab and server-extension
+    configuration, and of the course-glue lab extension, where Jupyter looks in an
+    environment (etc/jupyter, share/jupyter), and nothing of the instructor's."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        data_files = tomllib.load(f)["tool"]["setuptools"]["data-files"]
+    installed = {
+        f"{target}/{Path(source).name}": source
+        for target, sources in data_files.items()
+        for source in sources
+    }
+    config = ROOT / "jupyter-config"
+    places = {
+        config / "student" / "labconfig": "etc/jupyter/labconfig",
+        config / "student" / "jupyter_server_config.d": "etc/jupyter/jupyter_server_config.d",
+        config / "labextensions": "share/jupyter/labextensions",
+    }
+    wanted = {
+        f"{target}/{path.relative_to(folder).as_posix()}": path.relative_to(ROOT).as_posix()
+        for folder, target in places.items()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+    assert len(wanted) >= 4 and installed == wanted
+    for source in installed.values():
+        if source.endswith(".json"):
+            json.loads((ROOT / source).read_text())  # valid JSON
+    # nbgrader's own nbgrader.json in the same folder turns every one of its server extensions
+    # on; within a folder the file that sorts later wins
+    server = [Path(k).name for k in installed if "jupyter_server_config.d" in k]
+    assert server and all(name > "nbgrader.json" for name in server), server
