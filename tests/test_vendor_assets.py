@@ -137,7 +137,12 @@ def test_the_config_points_at_vendored_files_only():
     """Each script _config.yml names is kept by one of the pinned assets."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     sphinx = config["sphinx"]["config"]
-    assert config["sphinx"]["local_extensions"] == {"vendor_assets": "scripts"}
+    # vendor_assets serves the scripts; course_i18n (the editions) loads none of its own
+    assert config["sphinx"]["local_extensions"] == {
+        "vendor_assets": "scripts",
+        "course_i18n": "scripts",
+    }
+    assert "<script" not in (ROOT / "scripts" / "course_i18n.py").read_text()
     uris = [sphinx["mathjax_path"], *sphinx["nb_ipywidgets_js"]]
     assert len(uris) == 3
     for uri in uris:
