@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -38,10 +37,10 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 from book_toc import LANGUAGES, toc_files
+from chromium import headless_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "browser"
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 # Every page of the table of contents, plus the two pages Sphinx generates, in each edition.
 PAGES = [
     f"{language}/{page}" for language in LANGUAGES for page in [*toc_files(), "genindex", "search"]
@@ -109,24 +108,9 @@ def base_url(site_html):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium; Playwright's own browser downloads are never used."""
-    try:
-        from playwright import sync_api
-    except ImportError:  # a failure, not a skip: the browser checks must run in CI
-        pytest.fail("Playwright is not installed: pip install -e '.[dev]' (make setup)")
-    executable = shutil.which(CHROMIUM) or CHROMIUM
-    assert Path(executable).is_file(), (
-        f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-        "(`apt-get install chromium`; `make setup` and .ci/run do it when run as root) "
-        "or point COURSE_CHROMIUM at a Chromium executable"
-    )
-    args = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium refuses to start its sandbox as root
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=args)
+    """Headless Chromium (tests/chromium.py); Playwright's own browser downloads are never used."""
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 class OfflineContext:

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import chromium
 import nbformat
 import pytest
 from grading_corpus import ASSIGNMENT, NOTEBOOK, POINTS, Kit, solution_answers
@@ -51,7 +51,6 @@ from course_grader.workflow import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "formgrader"
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 WRITTEN = "q6_written"
 ANSWER = "Macro F1: every class counts the same, so the rare disease is not hidden by accuracy."
 SCORE = "1.5"
@@ -124,29 +123,11 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait(timeout=15)
 
 
-def launch_chromium(playwright):
-    """Headless Debian Chromium, as tests/test_browser.py launches it; never a download."""
-    executable = shutil.which(CHROMIUM) or CHROMIUM
-    assert Path(executable).is_file(), (
-        f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-        "(`apt-get install chromium`; `make setup` and .ci/run do it when run as root) "
-        "or point COURSE_CHROMIUM at a Chromium executable"
-    )
-    args = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium refuses to start its sandbox as root
-    return playwright.chromium.launch(executable_path=executable, args=args)
-
-
 def grade_in_formgrader(base: str, token: str, seen: dict) -> None:
     """Log in, open ada's notebook from Manual Grading, type a score and a comment."""
-    try:
-        from playwright import sync_api
-    except ImportError:  # a failure, not a skip: the browser checks must run in CI
-        pytest.fail("Playwright is not installed: pip install -e '.[dev]' (make setup)")
     origin = urlsplit(base).netloc
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium.sync_api().sync_playwright() as playwright:
+        browser = chromium.launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
 
         def route(request_route):

@@ -44,10 +44,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium import headless_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "jupyterlab"
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 LAB_SCRIPT = ROOT / "scripts" / "lab.py"
 GLUE_JS = ROOT / "jupyter-config" / "labextensions" / "course-glue" / "static" / "remoteEntry.js"
 
@@ -201,24 +201,9 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    """Headless Chromium; Playwright's own browser downloads are never used."""
-    try:
-        from playwright import sync_api
-    except ImportError:  # a failure, not a skip: the browser checks must run in CI
-        pytest.fail("Playwright is not installed: pip install -e '.[dev]' (make setup)")
-    executable = shutil.which(CHROMIUM) or CHROMIUM
-    assert Path(executable).is_file(), (
-        f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-        "(`apt-get install chromium`; `make setup` and .ci/run do it when run as root) "
-        "or point COURSE_CHROMIUM at a Chromium executable"
-    )
-    args = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium refuses to start its sandbox as root
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=args)
+    """Headless Chromium (tests/chromium.py); Playwright's own browser downloads are never used."""
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 # the status bar's "Python 3 (ipykernel) | Idle"
