@@ -162,24 +162,18 @@ def catalogs(language: str) -> dict[str, Path]:
 
 def build_templates() -> Path:
     """``sphinx-build -b gettext`` through Jupyter Book's configuration: _build/gettext."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from jupyter_book.sphinx import build_sphinx
+    from render_book import sphinx
 
-    overrides = {
-        "external_toc_path": str(ROOT / "_toc.yml"),
-        "latex_individualpages": False,
+    settings = {
         "nb_execution_mode": "off",  # the messages are the Markdown; nothing runs
         "gettext_compact": False,
         "gettext_additional_targets": [],
     }
-    result = build_sphinx(
-        ROOT,
+    result = sphinx(
         GETTEXT,
-        noconfig=True,
-        path_config=str(ROOT / "_config.yml"),
-        confoverrides=overrides,
-        builder="gettext",
-        doctreedir=ROOT / "_build" / ".doctrees-gettext",
+        "gettext",
+        settings,
+        ROOT / "_build" / ".doctrees-gettext",
         freshenv=True,
         quiet=True,
     )

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 SITE = BUILD / "html"
 LANGUAGES = {"en": "English", "es": "Español"}
+# what `jupyter-book build .` sets on its command line
+COMMAND_LINE = {"external_toc_path": str(ROOT / "_toc.yml"), "latex_individualpages": False}
 # what _config.yml says in English, per language
 THEME_TEXT = {
     "es": {
@@ -33,13 +35,31 @@ THEME_TEXT = {
 }
 
 
+def sphinx(outdir: Path, builder: str, settings: dict, doctrees: Path, **options):
+    """Jupyter Book's ``build_sphinx`` on this book, as ``jupyter-book build .`` calls it
+    (its own command-line settings, then ``settings``); the rendering here and the message
+    extraction of scripts/i18n.py both build through it. Returns Sphinx's exit status, or
+    the exception that stopped it."""
+    sys.path.insert(0, str(ROOT / "scripts"))  # the local extensions of _config.yml
+    from jupyter_book.sphinx import build_sphinx
+
+    return build_sphinx(
+        ROOT,
+        outdir,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides={**COMMAND_LINE, **settings},
+        doctreedir=doctrees,
+        builder=builder,
+        **options,
+    )
+
+
 def overrides(language: str) -> dict:
-    """Jupyter Book's own command-line settings, plus the language's."""
+    """The language's settings: the shared execution cache, the catalogs, the theme's text."""
     from jupyter_book.config import get_final_config
 
     settings = {
-        "external_toc_path": str(ROOT / "_toc.yml"),
-        "latex_individualpages": False,
         "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
         "language": language,
         "locale_dirs": ["locales"],
@@ -49,7 +69,7 @@ def overrides(language: str) -> dict:
     text = THEME_TEXT.get(language)
     if text:
         config, _ = get_final_config(
-            user_yaml=ROOT / "_config.yml", cli_config=dict(settings), sourcedir=ROOT
+            user_yaml=ROOT / "_config.yml", cli_config={**COMMAND_LINE, **settings}, sourcedir=ROOT
         )
         theme = dict(config["html_theme_options"], search_bar_text=text["search_bar_text"])
         settings.update(html_title=text["html_title"], html_theme_options=theme)
@@ -57,18 +77,11 @@ def overrides(language: str) -> dict:
 
 
 def render(language: str, fresh: bool) -> int:
-    sys.path.insert(0, str(ROOT / "scripts"))  # the local extensions of _config.yml
-    from jupyter_book.sphinx import build_sphinx
-
-    outdir = SITE / language
-    result = build_sphinx(
-        ROOT,
-        outdir,
-        noconfig=True,
-        path_config=str(ROOT / "_config.yml"),
-        confoverrides=overrides(language),
-        doctreedir=BUILD / f".doctrees-{language}",
-        builder="html",
+    result = sphinx(
+        SITE / language,
+        "html",
+        overrides(language),
+        BUILD / f".doctrees-{language}",
         warningiserror=True,
         keep_going=True,
         freshenv=fresh,
