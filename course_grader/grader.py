@@ -136,12 +136,17 @@ def copy_submission(submission: Path, workdir: Path, notes: list[str]) -> None:
             shutil.copyfile(path, workdir / relative)
 
 
+def report_row(grade_id: str, score: str, max_points: float, reason: str) -> str:
+    """A row of the "Autograder report" table (``feedback.REPORT_ROW`` reads it back)."""
+    reason = reason.replace("|", "\\|").replace("\n", " ")
+    return f"| {grade_id} | {score} / {max_points:g} | {reason} |"
+
+
 def _summary_cell(result: NotebookResult) -> nbformat.NotebookNode:
     lines = ["## Autograder report", "", "| item | points | result |", "| --- | --- | --- |"]
     for item in result.items:
         score = "to be graded" if item.score is None else f"{item.score:g}"
-        reason = item.reason.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {item.grade_id} | {score} / {item.max_points:g} | {reason} |")
+        lines.append(report_row(item.grade_id, score, item.max_points, item.reason))
     if result.problem:
         lines += ["", f"**This notebook could not be graded: {result.problem}.**"]
     if result.notes:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from course_grader.grader import report_row as table_row
+
 BY_HAND = "graded_by_hand"
 
 
@@ -110,6 +112,5 @@ def report_row(grade_id: str, kind: str, mark: Mark, max_points: float, autograd
     reason = verdict(kind, mark, autograder)
     if mark.comment:
         reason += f": {mark.comment}"
-    reason = reason.replace("|", "\\|")
     reason = " ".join(reason.split())  # on one line: a newline would end the table
-    return f"| {grade_id} | {mark.score:g} / {max_points:g} | {reason} |"
+    return table_row(grade_id, f"{mark.score:g}", max_points, reason)
